@@ -1,0 +1,10 @@
+"""Imports every domain's models so that metadata (Alembic, the RLS test) sees all tables."""
+
+from app.calls import models as calls  # noqa: F401
+from app.dialer import models as dialer  # noqa: F401
+from app.edge import models as edge  # noqa: F401
+from app.ivr_builder import models as ivr_builder  # noqa: F401
+from app.seats import agents as seats_agents  # noqa: F401
+from app.seats import models as seats  # noqa: F401
+from app.seats import queues as seats_queues  # noqa: F401
+from app.tenants import models as tenants  # noqa: F401

@@ -1,0 +1,505 @@
+"""How many lines a campaign dials right now (DIAL-2 predictive/progressive, DIAL-4 ratio).
+
+The question, asked about once a second per campaign: if we dial k more numbers now, what is
+the chance that the k-th one is answered by a person when no agent is free for it within the
+connect grace (2 s)? That call would be *abandoned* (the callee hears silence or a message,
+and regulators count it). We dial every line whose chance stays below a threshold θ.
+
+The model (a forecast from live statistics, not an Erlang formula: Erlang C assumes Poisson
+arrivals and exponential service in a steady state, while a campaign's agents are a small pool
+whose remaining talk times we can *see*; an agent 200 s into a call is far likelier to be free
+in 10 s than one 5 s into it, and the survival function captures that while Erlang cannot):
+
+- A new call, if answered, is answered after a delay D (dial -> a person's "hello", including
+  the answering-machine verdict), drawn from the delays measured on this campaign's recent
+  answered attempts. We average over a few quantiles d_j of D.
+- Agents free by d_j + grace: the idle ones for sure, and each busy agent i with probability
+  q_i = P(free within h | elapsed e_i), from the survival functions of talk time T and wrap-up
+  time A (both empirical, recent calls): in talk, q = P(T + A <= e + h | T > e); in wrap-up,
+  q = P(A <= e + h | A > e). T and A are taken independent; their sum is a convolution on a
+  1 s grid, so a lookup per agent is cheap.
+- Calls competing for those agents before ours: calls already ringing (call j, ringing for r_j
+  seconds, is answered within d_j with probability p·[F_D(r+d) - F_D(r)] / P(unresolved at r),
+  where p is the campaign's measured answer rate and "unresolved" counts both calls still to be
+  answered and calls still to fail), answered calls already waiting, and the other new lines
+  (each answered by d_j with probability p·F_D(d_j)).
+- All these are independent Bernoulli counts, so the distribution of (competing answers -
+  busy agents freed) is computed exactly (a Poisson-binomial by dynamic programming, O(n²) in
+  NumPy, well under a millisecond for 100 agents), and the k-th line is abandoned with
+  probability P(competing - freed >= idle).
+
+Automatic adjustment (DIAL-4): θ starts at the target abandonment rate and is tuned by the
+outcomes: log θ += gain · (target - abandoned) at every answered call, a stochastic-
+approximation loop whose fixed point is "measured abandonment = target". It corrects what the
+model gets wrong (dependence between calls, a drifting answer rate) without hand tuning.
+(The per-line rule with θ = target alone would undershoot: every earlier line is safer than the
+last one.)
+
+Controls, strongest first:
+1. Hard cap: with the rolling abandonment rate (answered calls of the last `abandon_window`
+   seconds) at or over `abandon_cap`, nothing is dialled (`CapPolicy.STOP`), or only lines
+   with an agent reserved for them, which cannot be abandoned (`CapPolicy.RESERVED_ONLY`).
+2. Thin statistics (too few answered attempts or finished talks to forecast): progressive
+   1:1, one line per idle agent, each with its agent reserved.
+3. Manual ratio (`manual_ratio`): lines in flight = ratio x available agents, where
+   "available" = idle agents + expected agents free within the median answer horizon
+   (the forecast above), minus answered calls already waiting.
+4. Otherwise predictive as described. Both 3 and 4 are bounded by `max_ratio` (lines in
+   flight per available agent), `max_lines` (trunk channels), and floored at one line in
+   flight per idle agent (progressive 1:1 never abandons more than predictive would).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
+
+_QUANTILES = (0.15, 0.5, 0.85)  # of the answer delay: early, typical and late answers
+_REBUILD_EVERY = 20  # new samples before the busy-time tables are rebuilt
+_GRID_LIMIT = 4 * 3600  # seconds of talk the survival grid covers; beyond, an exponential tail
+
+
+class AgentPhase(StrEnum):
+    TALK = "talk"
+    WRAP_UP = "wrap_up"
+
+
+class CapPolicy(StrEnum):
+    STOP = "stop"  # dial nothing at all
+    RESERVED_ONLY = "reserved_only"  # 1:1 for idle agents, each reserved: cannot be abandoned
+
+
+@dataclass(frozen=True, slots=True)
+class BusyAgent:
+    phase: AgentPhase
+    elapsed: float  # seconds since the phase began
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSnapshot:
+    """Live state of one campaign at decision time (read from Redis by callcontrol)."""
+
+    idle_agents: int  # ready, not reserved for a call
+    busy_agents: Sequence[BusyAgent] = ()
+    ringing: Sequence[float] = ()  # seconds since dialling, per unreserved call not yet resolved
+    waiting_answered: int = 0  # answered calls waiting for an agent right now
+
+
+@dataclass(frozen=True, slots=True)
+class PacingConfig:
+    target_abandon_rate: float = 0.02
+    abandon_cap: float = 0.03
+    abandon_window: float = 3600.0  # seconds of answered calls the cap looks at
+    connect_grace: float = 2.0  # an answered call waits this long for an agent
+    manual_ratio: float | None = None
+    max_ratio: float = 6.0
+    max_lines: int | None = None  # trunk channels this campaign may hold
+    min_answers: int = 20  # answered attempts before forecasting
+    min_talks: int = 10  # finished talks (and wrap-ups) before forecasting
+    on_cap: CapPolicy = CapPolicy.RESERVED_ONLY
+    adapt: bool = True
+    adapt_gain: float = 0.05
+    sample_window: int = 500  # recent attempts / talks kept for the distributions
+
+    def __post_init__(self) -> None:
+        if not 0 < self.target_abandon_rate <= self.abandon_cap < 1:
+            raise ValueError("need 0 < target_abandon_rate <= abandon_cap < 1")
+        if self.manual_ratio is not None and self.manual_ratio <= 0:
+            raise ValueError("manual_ratio must be positive")
+        if self.max_ratio < 1:
+            raise ValueError("max_ratio below 1 would starve idle agents")
+        if self.max_lines is not None and self.max_lines < 1:
+            raise ValueError("max_lines must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class PacingDecision:
+    lines: int  # new calls to place now
+    mode: str  # "predictive" | "manual" | "progressive" | "capped"
+    reserve_agents: bool  # each new line takes an idle agent for itself (progressive)
+    available_agents: float  # idle + expected free within the answer horizon - waiting
+    ratio: float  # lines in flight after dialling, per available agent
+    line_risk: float  # forecast abandonment chance of the last line placed (0 if none)
+    abandon_rate: float  # measured, rolling window
+    threshold: float  # θ in use
+    reason: str
+
+
+class CampaignStats:
+    """Recent outcomes of one campaign: the distributions the forecast is built from."""
+
+    def __init__(self, window: int = 500) -> None:
+        self.answer_delays: deque[float] = deque(maxlen=window)  # answered: dial -> person
+        self.failure_times: deque[float] = deque(maxlen=window)  # not answered: dial -> end
+        self.outcomes: deque[bool] = deque(maxlen=window)  # answered?
+        self.talk_times: deque[float] = deque(maxlen=window)
+        self.wrap_up_times: deque[float] = deque(maxlen=window)
+        self.version = 0  # bumped on every sample, so cached tables know when to rebuild
+
+    def record_attempt(self, answered: bool, seconds: float) -> None:
+        (self.answer_delays if answered else self.failure_times).append(max(0.0, seconds))
+        self.outcomes.append(answered)
+        self.version += 1
+
+    def record_talk(self, seconds: float) -> None:
+        self.talk_times.append(max(0.0, seconds))
+        self.version += 1
+
+    def record_wrap_up(self, seconds: float) -> None:
+        self.wrap_up_times.append(max(0.0, seconds))
+        self.version += 1
+
+    @property
+    def answer_rate(self) -> float:
+        return sum(self.outcomes) / len(self.outcomes) if self.outcomes else 0.0
+
+
+class AbandonmentLedger:
+    """Answered calls of the last `window` seconds and how many were abandoned."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._events: deque[tuple[float, bool]] = deque()
+        self._abandoned = 0
+
+    def record(self, now: float, abandoned: bool) -> None:
+        self._events.append((now, abandoned))
+        self._abandoned += abandoned
+        self._expire(now)
+
+    def rate(self, now: float) -> float:
+        self._expire(now)
+        return self._abandoned / len(self._events) if self._events else 0.0
+
+    def _expire(self, now: float) -> None:
+        while self._events and self._events[0][0] <= now - self.window:
+            self._abandoned -= self._events.popleft()[1]
+
+
+class _Empirical:
+    """A distribution from samples: vectorized CDF and quantiles."""
+
+    def __init__(self, samples: Sequence[float]) -> None:
+        self.sorted = np.sort(np.asarray(samples, dtype=np.float64))
+
+    def cdf(self, x: Floats | float) -> Floats:
+        n = max(self.sorted.size, 1)
+        return np.searchsorted(self.sorted, x, side="right") / n
+
+    def quantiles(self, qs: Sequence[float]) -> Floats:
+        if not self.sorted.size:
+            return np.zeros(len(qs))
+        return self.sorted[(np.asarray(qs) * (self.sorted.size - 1)).round().astype(int)]
+
+
+@dataclass(frozen=True, slots=True)
+class _AttemptModel:
+    """Answer rate and delays of recent attempts (rebuilt when the stats change)."""
+
+    answer_rate: float
+    delays: _Empirical  # dial -> answered, for answered attempts
+    failures: _Empirical  # dial -> end, for the others
+    d: Floats  # the answer-delay quantiles a decision averages over
+
+    @classmethod
+    def of(cls, stats: CampaignStats) -> _AttemptModel:
+        delays = _Empirical(stats.answer_delays)
+        return cls(
+            stats.answer_rate, delays, _Empirical(stats.failure_times), delays.quantiles(_QUANTILES)
+        )
+
+
+def _kaplan_meier(done: Sequence[float], running: Floats) -> tuple[Floats, Floats]:
+    """(pmf, survival) on a 1 s grid from finished durations and still-running ones.
+
+    The running ones are right-censored observations: without them a campaign's first
+    statistics would be the shortest calls only (they end first), and the pacer would believe
+    agents free up sooner than they do. Kaplan-Meier product-limit estimator: hazard at t =
+    endings at t / still at risk at t.
+    """
+    ended = np.ceil(np.asarray(done, dtype=np.float64)).clip(0, _GRID_LIMIT).astype(int)
+    alive = np.floor(running).clip(0, _GRID_LIMIT).astype(int)
+    size = int(max(ended.max(initial=0), alive.max(initial=0))) + 2
+    endings = np.bincount(ended, minlength=size).astype(np.float64)
+    censored = np.bincount(alive, minlength=size).astype(np.float64)
+    at_risk = np.cumsum((endings + censored)[::-1])[::-1]
+    hazard = np.divide(endings, at_risk, out=np.zeros(size), where=at_risk > 0)
+    survival = np.cumprod(1.0 - hazard)
+    pmf: Floats = np.concatenate([[1.0], survival[:-1]]) - survival
+    return pmf, np.asarray(survival, dtype=np.float64)
+
+
+class _BusyTimeModel:
+    """P(agent free within h seconds | phase, elapsed), on a 1 s grid."""
+
+    def __init__(
+        self,
+        talk: Sequence[float],
+        wrap_up: Sequence[float],
+        talking: Floats | None = None,
+        wrapping: Floats | None = None,
+    ) -> None:
+        none = np.zeros(0)
+        self.f_talk, self.s_talk = _kaplan_meier(talk, none if talking is None else talking)
+        _, s_wrap = _kaplan_meier(wrap_up, none if wrapping is None else wrapping)
+        self.cdf_wrap = 1.0 - s_wrap  # P(A <= a), a on the grid
+        # Past the grid: an exponential tail with the mean residual life of the longest tenth.
+        self.talk_tail = _mean_residual(talk)
+        self.wrap_tail = _mean_residual(wrap_up)
+        self._talk_tables: dict[int, Floats] = {}
+        # Half the talks seen to their end (censored ones included), or the forecast is a guess.
+        self.median_known = bool(self.s_talk.size and self.s_talk[-1] < 0.5)
+
+    def _cdf_wrap(self, a: npt.NDArray[np.int_]) -> Floats:
+        return self.cdf_wrap[np.minimum(a, self.cdf_wrap.size - 1)]
+
+    def _talk_table(self, h: int) -> Floats:
+        """q(e) for all elapsed e on the grid: sum_u f_T[e+u] F_A[h-u] / S_T[e], u = 1..h."""
+        table = self._talk_tables.get(h)
+        if table is None:
+            kernel = self._cdf_wrap(np.arange(h - 1, -1, -1))  # F_A[h-1-n], n = 0..h-1
+            padded = np.concatenate([self.f_talk[1:], np.zeros(h)])
+            numerator = np.correlate(padded, kernel, mode="valid")[: self.s_talk.size]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                table = np.where(self.s_talk > 1e-9, numerator / self.s_talk, np.nan)
+            self._talk_tables[h] = table
+        return table
+
+    def free_within(self, phase: AgentPhase, elapsed: Floats, h: int) -> Floats:
+        e = np.floor(elapsed).astype(int)
+        if phase is AgentPhase.WRAP_UP:
+            done = self._cdf_wrap(e)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = (self._cdf_wrap(e + h) - done) / (1.0 - done)
+            fallback = 1.0 - np.exp(-h / np.maximum(self.wrap_tail, elapsed))
+        else:
+            table = self._talk_table(h)
+            q = table[np.minimum(e, table.size - 1)]
+            q = np.where(e < table.size, q, np.nan)
+            # Lindy: past everything seen, a call that lasted e seconds has about e to go.
+            fallback = 1.0 - np.exp(-h / np.maximum(self.talk_tail, elapsed))
+        return np.clip(np.where(np.isfinite(q), q, fallback), 0.0, 1.0)
+
+
+def _mean_residual(samples: Sequence[float]) -> float:
+    values = np.asarray(samples, dtype=np.float64)
+    if values.size == 0:
+        return 60.0
+    top = np.quantile(values, 0.9)
+    return max(float(np.mean(values[values >= top] - top)), 2.0)
+
+
+def _add_bernoullis(pmf: Floats, probs: Floats, step: int) -> Floats:
+    """pmf (J, L) of a count, plus (step=+1) or minus (step=-1) one Bernoulli per column of
+    `probs` (J, n). The support must already have room on that side."""
+    for col in range(probs.shape[1]):
+        p = probs[:, col : col + 1]
+        moved = pmf * p
+        pmf = pmf - moved
+        if step > 0:
+            pmf[:, 1:] += moved[:, :-1]
+        else:
+            pmf[:, :-1] += moved[:, 1:]
+    return pmf
+
+
+class PacingModel:
+    """One campaign's pacer. Feed it outcomes (`stats`, `record_answer`), ask `decide`."""
+
+    def __init__(self, config: PacingConfig | None = None) -> None:
+        self.config = config or PacingConfig()
+        self.stats = CampaignStats(self.config.sample_window)
+        self.ledger = AbandonmentLedger(self.config.abandon_window)
+        self.threshold = self.config.target_abandon_rate
+        self._busy_model: _BusyTimeModel | None = None
+        self._busy_version = -1
+        self._attempts: _AttemptModel | None = None
+        self._attempts_version = -1
+
+    # -- outcomes -----------------------------------------------------------------------
+    def record_answer(self, now: float, abandoned: bool) -> None:
+        """An answered (live) call either reached an agent in time or was abandoned."""
+        self.ledger.record(now, abandoned)
+        if self.config.adapt:
+            target = self.config.target_abandon_rate
+            self.threshold *= math.exp(self.config.adapt_gain * (target - float(abandoned)))
+            self.threshold = min(max(self.threshold, target / 4), 0.5)
+
+    # -- the decision -------------------------------------------------------------------
+    def decide(self, now: float, snap: CampaignSnapshot) -> PacingDecision:
+        cfg = self.config
+        rate = self.ledger.rate(now)
+        idle_free = max(snap.idle_agents - snap.waiting_answered, 0)
+        if rate >= cfg.abandon_cap:
+            reserved = cfg.on_cap is CapPolicy.RESERVED_ONLY
+            lines = self._line_limit(idle_free, snap) if reserved else 0
+            why = f"abandonment {rate:.1%} at or over the {cfg.abandon_cap:.1%} cap"
+            return self._decision(lines, "capped", reserved, idle_free, snap, 0.0, rate, why)
+        if self._thin() or not self.busy_time_model(snap).median_known:
+            lines = self._line_limit(max(idle_free - len(snap.ringing), 0), snap)
+            why = "too few outcomes to forecast: progressive 1:1"
+            return self._decision(lines, "progressive", True, idle_free, snap, 0.0, rate, why)
+        forecast = _Forecast(self, snap)
+        floor = max(idle_free - len(snap.ringing), 0)
+        ceiling = math.floor(cfg.max_ratio * max(forecast.available, 1.0)) - len(snap.ringing)
+        ceiling = max(ceiling, floor)
+        if cfg.manual_ratio is not None:
+            wanted = round(cfg.manual_ratio * forecast.available) - len(snap.ringing)
+            lines = self._line_limit(min(max(wanted, floor), ceiling), snap)
+            risk = forecast.line_risks(lines)[-1] if lines else 0.0
+            why = f"manual ratio {cfg.manual_ratio:g}"
+            return self._decision(lines, "manual", False, forecast.available, snap, risk, rate, why)
+        risks = forecast.line_risks(self._line_limit(ceiling, snap), stop_above=self.threshold)
+        safe = int(np.count_nonzero(risks <= self.threshold))
+        lines = self._line_limit(max(safe, floor), snap)
+        if 0 < lines <= risks.size:
+            risk = float(risks[lines - 1])
+        else:  # the floor or the line limit decided, not the risk walk
+            risk = float(forecast.line_risks(lines)[-1]) if lines else 0.0
+        why = f"lines whose abandonment risk is under θ={self.threshold:.2%}"
+        return self._decision(lines, "predictive", False, forecast.available, snap, risk, rate, why)
+
+    def busy_time_model(self, snap: CampaignSnapshot | None = None) -> _BusyTimeModel:
+        # Rebuilt every few samples, not every one: a table costs more than a decision.
+        stale = self.stats.version - self._busy_version >= _REBUILD_EVERY
+        if self._busy_model is None or stale:
+            running = {
+                phase: np.array(
+                    [a.elapsed for a in (snap.busy_agents if snap else ()) if a.phase is phase]
+                )
+                for phase in AgentPhase
+            }
+            self._busy_model = _BusyTimeModel(
+                self.stats.talk_times,
+                self.stats.wrap_up_times,
+                running[AgentPhase.TALK],
+                running[AgentPhase.WRAP_UP],
+            )
+            self._busy_version = self.stats.version
+        return self._busy_model
+
+    def attempt_model(self) -> _AttemptModel:
+        if self._attempts is None or self._attempts_version != self.stats.version:
+            self._attempts = _AttemptModel.of(self.stats)
+            self._attempts_version = self.stats.version
+        return self._attempts
+
+    def _thin(self) -> bool:
+        s, cfg = self.stats, self.config
+        return (
+            len(s.answer_delays) < cfg.min_answers
+            or len(s.talk_times) < cfg.min_talks
+            or len(s.wrap_up_times) < cfg.min_talks
+        )
+
+    def _line_limit(self, lines: int, snap: CampaignSnapshot) -> int:
+        if self.config.max_lines is not None:
+            lines = min(lines, self.config.max_lines - len(snap.ringing))
+        return max(lines, 0)
+
+    def _decision(
+        self,
+        lines: int,
+        mode: str,
+        reserve: bool,
+        available: float,
+        snap: CampaignSnapshot,
+        risk: float,
+        rate: float,
+        reason: str,
+    ) -> PacingDecision:
+        in_flight = lines + len(snap.ringing)
+        return PacingDecision(
+            lines=lines,
+            mode=mode,
+            reserve_agents=reserve,
+            available_agents=available,
+            ratio=in_flight / available if available > 0 else float(in_flight),
+            line_risk=risk,
+            abandon_rate=rate,
+            threshold=self.threshold,
+            reason=reason,
+        )
+
+
+@dataclass
+class _Forecast:
+    """The distributions of one decision, for each answer-delay quantile d_j."""
+
+    model: PacingModel
+    snap: CampaignSnapshot
+    available: float = field(init=False)
+    _base: Floats = field(init=False)  # pmf (J, L) of competing answers - freed busy agents
+    _offset: int = field(init=False)  # index of value 0 in _base
+    _new_answer: Floats = field(init=False)  # (J,) P(another new line answers by d_j)
+
+    def __post_init__(self) -> None:
+        attempts = self.model.attempt_model()
+        d = attempts.d
+        horizons = np.ceil(d + self.model.config.connect_grace).astype(int)
+        freed = self._freed(horizons)  # (J, busy)
+        ringing = self._ringing_answers(attempts)  # (J, ringing)
+        self._new_answer = attempts.answer_rate * attempts.delays.cdf(d)
+        waiting, idle = self.snap.waiting_answered, self.snap.idle_agents
+        self.available = idle - waiting + float(freed[len(_QUANTILES) // 2].sum())
+        # Agents all but sure to stay busy change nothing: leave them out of the O(n²) sum.
+        freed = freed[:, freed.max(axis=0) > 1e-4]
+        self._offset = freed.shape[1]
+        self._base = np.zeros((len(_QUANTILES), 1 + freed.shape[1] + ringing.shape[1]))
+        self._base[:, self._offset] = 1.0
+        self._base = _add_bernoullis(self._base, freed, -1)
+        self._base = _add_bernoullis(self._base, ringing, +1)
+
+    def _freed(self, horizons: npt.NDArray[np.int_]) -> Floats:
+        busy_model = self.model.busy_time_model(self.snap)
+        by_phase = {
+            phase: np.array([a.elapsed for a in self.snap.busy_agents if a.phase is phase])
+            for phase in AgentPhase
+        }
+        rows = [
+            np.concatenate([busy_model.free_within(ph, e, int(h)) for ph, e in by_phase.items()])
+            for h in horizons
+        ]
+        return np.array(rows).reshape(len(horizons), -1)
+
+    def _ringing_answers(self, attempts: _AttemptModel) -> Floats:
+        p, d, delays, failures = (
+            attempts.answer_rate,
+            attempts.d,
+            attempts.delays,
+            attempts.failures,
+        )
+        r = np.asarray(self.snap.ringing, dtype=np.float64)
+        unresolved = p * (1 - delays.cdf(r)) + (1 - p) * (1 - failures.cdf(r))
+        answered = p * (delays.cdf(r[None, :] + d[:, None]) - delays.cdf(r)[None, :])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            probs = np.where(unresolved > 1e-9, answered / unresolved, 0.0)
+        return np.clip(probs, 0.0, 1.0).reshape(len(d), r.size)
+
+    def line_risks(self, lines: int, stop_above: float = math.inf) -> Floats:
+        """Abandonment chance of the 1st, 2nd, ... `lines`-th new line, averaged over d_j.
+        Risks only grow with k, so the walk stops at the first one over `stop_above`."""
+        if lines <= 0:
+            return np.zeros(0)
+        pmf = np.concatenate([self._base, np.zeros((self._base.shape[0], lines))], axis=1)
+        # The k-th line is abandoned if competing answers - freed >= idle agents (with the
+        # answered calls already waiting counted among the competitors).
+        need = self._offset + self.snap.idle_agents - self.snap.waiting_answered
+        risks: list[float] = []
+        s = self._new_answer[:, None]
+        for _ in range(lines):
+            risks.append(float(pmf[:, max(need, 0) :].sum(axis=1).mean()))
+            if risks[-1] > stop_above:
+                break
+            moved = pmf * s
+            pmf = pmf - moved
+            pmf[:, 1:] += moved[:, :-1]
+        return np.array(risks)

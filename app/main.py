@@ -1,0 +1,89 @@
+"""The Litestar application: REST API, OpenAPI, (later) the portal's assets and CTI WebSockets."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from app.calls.controllers import CallController
+from app.db.deps import provide_db_session
+from app.dialer.controllers import ROUTE_HANDLERS as DIALER_HANDLERS
+from app.health import health, ready
+from app.ivr_builder.controllers import IvrController
+from app.ivr_builder.voice_controllers import PromptController, SurveyController, TtsController
+from app.ivr_builder.voicemail_controllers import VoicemailController
+from app.lib.logging import configure_logging
+from app.lib.problems import exception_handlers
+from app.seats.acd_controllers import AgentController, QueueController, ReasonController
+from app.seats.controllers import ExtensionController
+from app.seats.cti_controllers import CtiController, cti_socket
+from app.seats.wallboard_controllers import wallboard_snapshot, wallboard_socket
+from app.settings import get_settings
+from app.tenants.audit import AuditMiddleware
+from app.tenants.auth import AuthenticationMiddleware, permission_guard
+from app.tenants.controllers import (
+    AuditController,
+    AuthController,
+    BusinessController,
+    CalendarController,
+    CallerListController,
+    NumberController,
+    PlatformController,
+    TenantController,
+    UserController,
+)
+from app.web import portal
+
+
+def create_app() -> Litestar:
+    configure_logging(json=get_settings().log_json)
+    return Litestar(
+        route_handlers=[
+            health,
+            ready,
+            AuthController,
+            UserController,
+            TenantController,
+            AuditController,
+            PlatformController,
+            BusinessController,
+            CalendarController,
+            CallerListController,
+            NumberController,
+            ExtensionController,
+            QueueController,
+            AgentController,
+            ReasonController,
+            CtiController,
+            cti_socket,
+            wallboard_snapshot,
+            wallboard_socket,
+            CallController,
+            IvrController,
+            PromptController,
+            TtsController,
+            SurveyController,
+            VoicemailController,
+            *DIALER_HANDLERS,
+            portal,  # last: the portal's assets and SPA fallback (app/web.py)
+        ],
+        dependencies={"db_session": Provide(provide_db_session)},
+        middleware=[AuthenticationMiddleware(), AuditMiddleware()],
+        guards=[permission_guard],
+        exception_handlers=exception_handlers,
+        openapi_config=OpenAPIConfig(
+            title="Fastline API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer"),
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+    )

@@ -1,0 +1,93 @@
+"""TEN-2: roles and what each may do. Every route declares one permission (or `public`)."""
+
+from __future__ import annotations
+
+import enum
+
+from app.tenants.models import Role
+
+
+class Perm(enum.StrEnum):
+    SELF = "self"  # own profile, password, TOTP, sign out
+    USERS_READ = "users.read"
+    USERS_WRITE = "users.write"
+    AUDIT_READ = "audit.read"
+    TENANT_ADMIN = "tenant.admin"  # tenant-wide security settings
+    SETTINGS_READ = "settings.read"  # businesses, calendars, numbers
+    SETTINGS_WRITE = "settings.write"
+    LISTS_READ = "lists.read"  # black / white lists
+    LISTS_WRITE = "lists.write"
+    FLOWS_READ = "flows.read"  # IVR flows, versions, simulator, information entries
+    FLOWS_WRITE = "flows.write"
+    CALLS_READ = "calls.read"  # call records, live calls
+    CALLS_CONTROL = "calls.control"  # click-to-call (agents: their own extension only)
+    PLATFORM = "platform"  # the tenant registry, operators only
+    # IVR-5: agents list, listen, accept and call back the messages of their own boxes
+    VOICEMAIL_WORK = "voicemail.work"
+    VOICEMAIL_MANAGE = "voicemail.manage"  # every box, history, delete
+    # SEAT-2..8: ACD queues, agent profiles, reason codes; supervisors read them and move agents
+    ACD_READ = "acd.read"
+    ACD_WRITE = "acd.write"
+    ACD_ASSIGN = "acd.assign"  # put agents in queues / take them out
+    CTI = "cti"  # the agent console: own state, own calls (SEAT-2, SEAT-6)
+    AGENTS_FORCE = "agents.force"  # force another agent ready / signed out (SEAT-7)
+    WALLBOARD = "wallboard"  # live agent and queue figures (SEAT-8)
+
+    # DIAL-1..10: campaigns, lead lists, reports (read); change them, see real numbers (write);
+    # an agent's own plan, leads (masked, DIAL-6), dispositions and callbacks (work)
+    DIALER_READ = "dialer.read"
+    DIALER_WRITE = "dialer.write"
+    DIALER_WORK = "dialer.work"
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.ADMIN: frozenset(Perm) - {Perm.PLATFORM},
+    Role.SUPERVISOR: frozenset(
+        {
+            Perm.SELF,
+            Perm.USERS_READ,
+            Perm.SETTINGS_READ,
+            Perm.LISTS_READ,
+            Perm.LISTS_WRITE,
+            Perm.AUDIT_READ,
+            Perm.CALLS_READ,
+            Perm.CALLS_CONTROL,
+            Perm.FLOWS_READ,
+            Perm.VOICEMAIL_WORK,
+            Perm.VOICEMAIL_MANAGE,
+            Perm.ACD_READ,
+            Perm.ACD_ASSIGN,
+            Perm.CTI,
+            Perm.AGENTS_FORCE,
+            Perm.WALLBOARD,
+        }
+    ),
+    Role.QA: frozenset(
+        {
+            Perm.SELF,
+            Perm.USERS_READ,
+            Perm.SETTINGS_READ,
+            Perm.LISTS_READ,
+            Perm.FLOWS_READ,
+            Perm.CALLS_READ,
+        }
+    ),
+    Role.AGENT: frozenset({Perm.SELF, Perm.CALLS_CONTROL, Perm.VOICEMAIL_WORK, Perm.CTI}),
+    Role.OPERATOR: frozenset({Perm.SELF, Perm.PLATFORM}),
+}
+
+
+# The dialer's grants, added apart from the table above so that domains do not edit each
+# other's lines. Admins already hold every permission.
+_DIALER_GRANTS = {
+    Role.SUPERVISOR: {Perm.DIALER_READ, Perm.DIALER_WRITE, Perm.DIALER_WORK},
+    Role.QA: {Perm.DIALER_READ},
+    Role.AGENT: {Perm.DIALER_WORK},
+}
+for _role, _perms in _DIALER_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
+def allowed(role: str, perm: Perm) -> bool:
+    try:
+        return perm in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False  # an unknown role may do nothing

@@ -1,0 +1,100 @@
+// Routes per face: /portal (tenant admin), /seat (agent console), /wallboard, /ivr (flow
+// builder: the flow list in the portal frame, the editor full-window).
+import { lazy, Suspense } from "react";
+import { Navigate, Route, Routes } from "react-router-dom";
+
+import { RequireSession } from "./auth/session";
+import { FullPageLoader } from "./components/FullPageLoader";
+import { FlowsPage } from "./ivr/FlowsPage";
+import { PortalLayout } from "./layout/PortalLayout";
+import { AuditPage } from "./pages/AuditPage";
+import { BusinessesPage } from "./pages/BusinessesPage";
+import { CalendarEditPage } from "./pages/calendars/CalendarEditPage";
+import { CalendarsPage } from "./pages/calendars/CalendarsPage";
+import { DashboardPage } from "./pages/DashboardPage";
+import { ListsPage } from "./pages/ListsPage";
+import { LoginPage } from "./pages/LoginPage";
+import { NotFound } from "./pages/NotFound";
+import { NumbersPage } from "./pages/NumbersPage";
+import { PasswordPage } from "./pages/PasswordPage";
+import { ProfilePage } from "./pages/ProfilePage";
+import { SecurityPage } from "./pages/SecurityPage";
+import { SignupPage } from "./pages/SignupPage";
+import { UsersPage } from "./pages/UsersPage";
+import { WallboardPage } from "./wallboard/WallboardPage";
+
+// The flow builder brings React Flow: loaded when first opened, not with the portal.
+// The seat console brings JsSIP: loaded when an agent opens it.
+const SeatPage = lazy(() => import("./seat/SeatPage").then((m) => ({ default: m.SeatPage })));
+const FlowEditorPage = lazy(() => import("./ivr/FlowEditorPage").then((m) => ({ default: m.FlowEditorPage })));
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/" element={<Navigate to="/portal" replace />} />
+      <Route path="/login" element={<LoginPage />} />
+      <Route path="/signup" element={<SignupPage />} />
+      <Route
+        path="/portal"
+        element={
+          <RequireSession>
+            <PortalLayout />
+          </RequireSession>
+        }
+      >
+        <Route index element={<DashboardPage />} />
+        <Route path="users" element={<UsersPage />} />
+        <Route path="businesses" element={<BusinessesPage />} />
+        <Route path="numbers" element={<NumbersPage />} />
+        <Route path="calendars" element={<CalendarsPage />} />
+        <Route path="calendars/new" element={<CalendarEditPage />} />
+        <Route path="calendars/:calendarId" element={<CalendarEditPage />} />
+        <Route path="lists" element={<ListsPage />} />
+        <Route path="audit" element={<AuditPage />} />
+        <Route path="security" element={<SecurityPage />} />
+        <Route path="profile" element={<ProfilePage />} />
+        <Route path="password" element={<PasswordPage />} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+      <Route
+        path="/ivr"
+        element={
+          <RequireSession>
+            <PortalLayout />
+          </RequireSession>
+        }
+      >
+        <Route index element={<FlowsPage />} />
+      </Route>
+      <Route
+        path="/ivr/flows/:flowId"
+        element={
+          <RequireSession>
+            <Suspense fallback={<FullPageLoader />}>
+              <FlowEditorPage />
+            </Suspense>
+          </RequireSession>
+        }
+      />
+      <Route
+        path="/seat/*"
+        element={
+          <RequireSession>
+            <Suspense fallback={<FullPageLoader />}>
+              <SeatPage />
+            </Suspense>
+          </RequireSession>
+        }
+      />
+      <Route
+        path="/wallboard"
+        element={
+          <RequireSession>
+            <WallboardPage />
+          </RequireSession>
+        }
+      />
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
+}

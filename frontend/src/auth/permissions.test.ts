@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+
+import { can, homeFor, navFor } from "./permissions";
+
+const paths = (role: string) => navFor(role).map((item) => item.path);
+
+describe("navigation by role", () => {
+  it("shows agents their profile and the seat console", () => {
+    expect(paths("agent")).toEqual(["/portal/profile", "/seat"]);
+    expect(homeFor("agent")).toBe("/portal/profile");
+  });
+
+  it("shows admins every portal screen", () => {
+    expect(paths("admin")).toEqual([
+      "/portal",
+      "/portal/users",
+      "/portal/businesses",
+      "/portal/numbers",
+      "/portal/calendars",
+      "/portal/lists",
+      "/portal/audit",
+      "/portal/security",
+      "/portal/profile",
+      "/ivr",
+      "/seat",
+      "/wallboard",
+    ]);
+    expect(homeFor("admin")).toBe("/portal");
+  });
+
+  it("gives supervisors the audit log but not the security settings", () => {
+    expect(paths("supervisor")).toContain("/portal/audit");
+    expect(paths("supervisor")).not.toContain("/portal/security");
+    expect(paths("supervisor")).toContain("/wallboard");
+    expect(paths("agent")).not.toContain("/wallboard");
+    expect(can("supervisor", "users.write")).toBe(false);
+    expect(can("supervisor", "lists.write")).toBe(true);
+  });
+
+  it("gives QA read-only settings and no audit log", () => {
+    expect(paths("qa")).not.toContain("/portal/audit");
+    expect(can("qa", "settings.write")).toBe(false);
+  });
+
+  it("gives an unknown or missing role nothing", () => {
+    expect(navFor("intruder")).toEqual([]);
+    expect(navFor(undefined)).toEqual([]);
+  });
+});

@@ -1,0 +1,63 @@
+// The permission matrix of app/tenants/permissions.py, generated into role-permissions.json by
+// `npm run gen:api`, used for the navigation only: the server enforces it on every call.
+// tests/e2e/test_permission_matrix.py fails when the two drift.
+import matrix from "./role-permissions.json";
+
+export type Perm =
+  | "self"
+  | "users.read"
+  | "users.write"
+  | "audit.read"
+  | "tenant.admin"
+  | "settings.read"
+  | "settings.write"
+  | "lists.read"
+  | "lists.write"
+  | "flows.read"
+  | "flows.write"
+  | "calls.read"
+  | "calls.control"
+  | "platform"
+  | "cti"
+  | "agents.force"
+  | "wallboard";
+
+const MATRIX = matrix as Record<string, readonly string[]>;
+
+export function can(role: string | undefined, perm: Perm): boolean {
+  if (!role) return false;
+  return (MATRIX[role] ?? []).includes(perm);
+}
+
+export interface NavItem {
+  key: string; // i18n key under nav.
+  path: string;
+  perm: Perm;
+  section: "portal" | "settings" | "admin" | "account";
+}
+
+// Later faces (seat console, wallboard, IVR builder) add their entries here.
+export const NAV: readonly NavItem[] = [
+  { key: "dashboard", path: "/portal", perm: "settings.read", section: "portal" },
+  { key: "users", path: "/portal/users", perm: "users.read", section: "admin" },
+  { key: "businesses", path: "/portal/businesses", perm: "settings.read", section: "settings" },
+  { key: "numbers", path: "/portal/numbers", perm: "settings.read", section: "settings" },
+  { key: "calendars", path: "/portal/calendars", perm: "settings.read", section: "settings" },
+  { key: "lists", path: "/portal/lists", perm: "lists.read", section: "settings" },
+  { key: "audit", path: "/portal/audit", perm: "audit.read", section: "admin" },
+  { key: "security", path: "/portal/security", perm: "tenant.admin", section: "admin" },
+  { key: "profile", path: "/portal/profile", perm: "self", section: "account" },
+  // Last, so that no role's landing page changes; shown under "Portal".
+  { key: "ivr", path: "/ivr", perm: "flows.read", section: "portal" },
+  { key: "seat", path: "/seat", perm: "cti", section: "portal" },
+  { key: "wallboard", path: "/wallboard", perm: "wallboard", section: "portal" },
+];
+
+export function navFor(role: string | undefined): NavItem[] {
+  return NAV.filter((item) => can(role, item.perm));
+}
+
+/** Where a role lands after signing in: the first screen it may open. */
+export function homeFor(role: string | undefined): string {
+  return navFor(role)[0]?.path ?? "/portal/profile";
+}

@@ -1,0 +1,88 @@
+// SEAT-6 screen pop: what the CTI socket's `offer` says about the call. Numbers are shown as
+// the server sends them (masked for roles that may not see them).
+import { Card, List, Stack, Table, Text, Title } from "@mantine/core";
+import { useTranslation } from "react-i18next";
+
+import type { ScreenPop } from "./state";
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+export function ScreenPopCard({ pop }: { pop: ScreenPop | null }) {
+  const { t } = useTranslation();
+  return (
+    <Card withBorder data-testid="screen-pop">
+      <Title order={2} size="h3" mb="sm">
+        {t("seat.pop.title")}
+      </Title>
+      {!pop ? (
+        <Text c="dimmed">{t("seat.pop.none")}</Text>
+      ) : (
+        <Stack gap="xs">
+          <Text>
+            {t("seat.pop.caller")}: <b data-testid="pop-caller">{pop.caller.number}</b>
+          </Text>
+          {pop.caller.calledNumber && (
+            <Text>
+              {t("seat.pop.called")}: {pop.caller.calledNumber}
+            </Text>
+          )}
+          <Text>
+            {t("seat.pop.queue")}: <span data-testid="pop-queue">{pop.queue.name || pop.queue.id}</span>
+          </Text>
+          {pop.priority > 0 && (
+            <Text>
+              {t("seat.pop.priority")}: {pop.priority}
+            </Text>
+          )}
+          {pop.ivr.path.length > 0 && (
+            <>
+              <Text fw={600}>{t("seat.pop.ivrPath")}</Text>
+              <List size="sm">
+                {pop.ivr.path.map((step, i) => (
+                  <List.Item key={i}>{cell(step)}</List.Item>
+                ))}
+              </List>
+            </>
+          )}
+          {Object.keys(pop.ivr.variables).length > 0 && (
+            <Text size="sm">
+              {t("seat.pop.ivrVars")}:{" "}
+              {Object.entries(pop.ivr.variables)
+                .map(([k, v]) => `${k}=${cell(v)}`)
+                .join(", ")}
+            </Text>
+          )}
+          {pop.ivr.dtmf && (
+            <Text size="sm">
+              {t("seat.pop.dtmf")}: {pop.ivr.dtmf}
+            </Text>
+          )}
+          <Text fw={600}>{t("seat.pop.previous")}</Text>
+          {pop.previousCalls.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              {t("seat.pop.noPrevious")}
+            </Text>
+          ) : (
+            <Table>
+              <Table.Tbody>
+                {pop.previousCalls.map((call, i) => (
+                  <Table.Tr key={i}>
+                    {Object.entries(call)
+                      .filter(([k]) => k !== "id")
+                      .slice(0, 5)
+                      .map(([k, v]) => (
+                        <Table.Td key={k}>{cell(v)}</Table.Td>
+                      ))}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </Stack>
+      )}
+    </Card>
+  );
+}

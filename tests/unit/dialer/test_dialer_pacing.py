@@ -1,0 +1,140 @@
+"""Pacing decisions obey the cap, the manual ratio, the max ratio and the progressive floor;
+the predictive pacer beats progressive on a simulated campaign (DIAL-2, DIAL-4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.dialer.pacing import (
+    AgentPhase,
+    BusyAgent,
+    CampaignSnapshot,
+    CapPolicy,
+    PacingConfig,
+    PacingModel,
+)
+from app.dialer.simulation import Oracle, Predictive, Progressive, SimConfig, run
+
+
+def _trained(config: PacingConfig | None = None, *, answer_rate: float = 0.3) -> PacingModel:
+    """A pacer that has seen a campaign like the simulated one: 30% answer after ~10 s,
+    talks ~120 s, wrap-ups ~15 s."""
+    model = PacingModel(config)
+    rng = np.random.default_rng(1)
+    for _ in range(400):
+        answered = rng.random() < answer_rate
+        model.stats.record_attempt(answered, rng.uniform(6, 14) if answered else 30.0)
+    for _ in range(200):
+        model.stats.record_talk(rng.lognormal(np.log(100), 0.6))
+        model.stats.record_wrap_up(rng.gamma(4, 15 / 4))
+    return model
+
+
+def _snapshot(
+    idle: int, talk: list[float], wrap: list[float], ringing: int = 0
+) -> CampaignSnapshot:
+    busy = [BusyAgent(AgentPhase.TALK, e) for e in talk] + [
+        BusyAgent(AgentPhase.WRAP_UP, e) for e in wrap
+    ]
+    return CampaignSnapshot(idle_agents=idle, busy_agents=busy, ringing=[5.0] * ringing)
+
+
+@pytest.mark.feature("DIAL-2")
+def test_thin_statistics_mean_progressive_one_line_per_idle_agent_reserved() -> None:
+    decision = PacingModel().decide(0.0, _snapshot(idle=4, talk=[30.0], wrap=[]))
+    assert (decision.lines, decision.mode, decision.reserve_agents) == (4, "progressive", True)
+
+
+@pytest.mark.feature("DIAL-2")
+def test_predictive_dials_ahead_for_agents_about_to_free_but_not_for_fresh_talks() -> None:
+    model = _trained()
+    wrapping_up = model.decide(0.0, _snapshot(idle=0, talk=[], wrap=[14.0] * 10))
+    just_talking = model.decide(0.0, _snapshot(idle=0, talk=[3.0] * 10, wrap=[]))
+    assert wrapping_up.mode == "predictive"
+    assert wrapping_up.lines >= 10  # ten agents free within seconds, 30% answer: over-dial
+    assert just_talking.lines == 0  # nobody will be free when these would answer
+    assert wrapping_up.line_risk <= model.threshold
+
+
+@pytest.mark.feature("DIAL-2")
+def test_more_ringing_calls_mean_fewer_new_lines() -> None:
+    model = _trained()
+    quiet = model.decide(0.0, _snapshot(idle=5, talk=[200.0] * 15, wrap=[]))
+    busy = model.decide(0.0, _snapshot(idle=5, talk=[200.0] * 15, wrap=[], ringing=10))
+    assert busy.lines < quiet.lines
+
+
+@pytest.mark.feature("DIAL-4")
+def test_at_the_abandonment_cap_only_reserved_lines_or_nothing() -> None:
+    snap = _snapshot(idle=3, talk=[], wrap=[14.0] * 10)
+    for policy, lines in ((CapPolicy.RESERVED_ONLY, 3), (CapPolicy.STOP, 0)):
+        model = _trained(PacingConfig(abandon_cap=0.03, on_cap=policy))
+        for i in range(97):
+            model.record_answer(float(i), abandoned=False)
+        for i in range(3):
+            model.record_answer(100.0 + i, abandoned=True)  # exactly 3%: at the cap
+        decision = model.decide(103.0, snap)
+        assert (decision.mode, decision.lines) == ("capped", lines)
+        assert decision.reserve_agents is (policy is CapPolicy.RESERVED_ONLY)
+        # An hour later those abandonments have left the rolling window.
+        assert model.decide(103.0 + 3601.0, snap).mode == "predictive"
+
+
+@pytest.mark.feature("DIAL-4")
+def test_manual_ratio_sets_lines_in_flight_per_available_agent() -> None:
+    model = _trained(PacingConfig(manual_ratio=2.0))
+    decision = model.decide(0.0, _snapshot(idle=4, talk=[400.0] * 4, wrap=[], ringing=2))
+    assert decision.mode == "manual"
+    assert decision.lines + 2 == round(2.0 * decision.available_agents)
+    assert decision.ratio == pytest.approx(2.0, abs=0.2)
+
+
+@pytest.mark.feature("DIAL-4")
+def test_max_ratio_and_trunk_lines_bound_every_mode() -> None:
+    snap = _snapshot(idle=4, talk=[], wrap=[14.0] * 30)
+    capped_ratio = _trained(PacingConfig(manual_ratio=10.0, max_ratio=2.5)).decide(0.0, snap)
+    assert capped_ratio.ratio <= 2.5 + 1e-9
+    few_trunks = _trained(PacingConfig(max_lines=6)).decide(0.0, snap)
+    assert few_trunks.lines == 6
+    lenient = _trained(PacingConfig(target_abandon_rate=0.2, abandon_cap=0.3, max_ratio=1.5))
+    assert lenient.decide(0.0, snap).ratio <= 1.5 + 1e-9
+
+
+@pytest.mark.feature("DIAL-2")
+def test_progressive_floor_keeps_one_line_per_idle_agent_even_when_risky() -> None:
+    model = _trained(PacingConfig(target_abandon_rate=0.001, abandon_cap=0.03))
+    decision = model.decide(0.0, _snapshot(idle=3, talk=[1.0] * 20, wrap=[]))
+    assert decision.lines == 3
+
+
+@pytest.mark.feature("DIAL-4")
+def test_threshold_tunes_itself_toward_the_target() -> None:
+    model = _trained(PacingConfig(target_abandon_rate=0.02))
+    start = model.threshold
+    for i in range(300):
+        model.record_answer(float(i), abandoned=False)
+    assert model.threshold > start  # nothing abandoned: dial harder
+    for i in range(30):
+        model.record_answer(300.0 + i, abandoned=True)
+    assert model.threshold < start  # 10% abandoned: back off
+
+
+def test_bad_configurations_are_refused() -> None:
+    with pytest.raises(ValueError, match="abandon_cap"):
+        PacingConfig(target_abandon_rate=0.05, abandon_cap=0.03)
+    with pytest.raises(ValueError, match="max_ratio"):
+        PacingConfig(max_ratio=0.5)
+    with pytest.raises(ValueError, match="manual_ratio"):
+        PacingConfig(manual_ratio=0)
+
+
+@pytest.mark.feature("DIAL-2")
+def test_simulated_campaign_predictive_beats_progressive_within_the_cap() -> None:
+    cfg = SimConfig(agents=20, hours=1.0)
+    progressive, predictive, oracle = (run(cfg, s) for s in (Progressive(), Predictive(), Oracle()))
+    assert progressive.abandoned == 0 and oracle.abandoned == 0
+    assert predictive.abandon_rate <= 0.03
+    gain = predictive.talk_minutes_per_agent_hour / progressive.talk_minutes_per_agent_hour
+    assert gain >= 1.25
+    assert predictive.talk_minutes_per_agent_hour < oracle.talk_minutes_per_agent_hour
