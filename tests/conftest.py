@@ -6,7 +6,11 @@ exactly as production is. Each run gets its own Redis database, away from a dev 
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+
+import pytest
 
 # One database and one set of job queues per test run, so that runs side by side (several
 # engineers, or CI and a developer) never drop each other's data.
@@ -29,3 +33,13 @@ os.environ.setdefault("FASTLINE_LOG_JSON", "1")
 os.environ.setdefault("FASTLINE_LOCKOUT_THRESHOLD", "3")
 
 pytest_plugins = ["tests.fixtures.app"]
+
+
+@pytest.fixture(autouse=True)
+def _sockets_closed_by_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A telephony test must close every socket it (or the code under test) opened. Collect
+    garbage as it ends, so an unclosed transport's ResourceWarning fails *that* test instead
+    of surfacing at the end of the run with no name attached."""
+    yield
+    if request.node.get_closest_marker("telephony") is not None:
+        gc.collect()

@@ -244,13 +244,18 @@ class CallControl:
     async def _forget(self, session: CallSession) -> None:
         await session.done.wait()
         state = self.states.pop(session.call.key, None)
-        for side in state.side_calls if state is not None else ():
+        if state is None:
+            return
+        # The room first: its sockets are ours, and the B2BUA's shutdown may cancel this task
+        # while it waits on rtpengine below (an unclosed socket outlives the call otherwise).
+        room, state.room = state.room, None
+        if room is not None:
+            await room.close()
+        if self.clock.running and not any(s.room for s in self.states.values()):
+            await self.clock.stop()  # no room left: no 50 Hz wake-ups for nothing
+        for side in list(state.side_calls):
             with contextlib.suppress(RtpengineError):
                 await self.ng.delete(side)
-        if state is not None and state.room is not None:
-            await state.room.close()
-            if self.clock.running and not any(s.room for s in self.states.values()):
-                await self.clock.stop()  # no room left: no 50 Hz wake-ups for nothing
 
     def _bridged(self, session: CallSession) -> tuple[CallControlState, LegRuntime, LegRuntime]:
         if session.call.state is not CallState.BRIDGED:
@@ -679,6 +684,11 @@ class CallControl:
         state.room = room
         for tag, role in ((CUSTOMER_TAG, Role.CUSTOMER), (state.agent_tag, Role.AGENT)):
             await self._into_room(session, room, session.legs[tag], role)
+            if self.states.get(session.call.key) is not state:
+                # The call ended while we talked to rtpengine: `_forget` has been and gone.
+                state.room = None
+                await room.close()
+                raise CommandFailed(404, "No such live call.")
         if state.muted:
             room.set_muted(state.agent_tag, True)
         return room
