@@ -379,7 +379,11 @@ async def _check_seat(
 async def _push_agent(db: AsyncSession, tenant_id: UUID, profile: AgentProfile) -> None:
     await db.flush()
     acd = acd_for(get_redis(), tenant_id)
-    await _apply(acd.put_agent(profile.acd_id, str(profile.business_id), profile.skills))
+    await _apply(
+        acd.put_agent(
+            profile.acd_id, str(profile.business_id), profile.skills, max_acw=profile.max_acw
+        )
+    )
 
 
 class AgentController(Controller):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db.base import TenantOwned
 from app.db.repository import TenantRepository
 from app.lib.problems import Problem
+from app.seats.models import Extension
 
 
 class AgentProfile(TenantOwned):
@@ -102,6 +103,27 @@ async def profile_of_user(
             AgentProfile.tenant_id == tenant_id, AgentProfile.user_id == user_id
         )
     )
+
+
+async def seat_of_user(session: AsyncSession, tenant_id: UUID, user_id: UUID) -> str | None:
+    """The number of the active extension a user works on (SEAT-7: where a supervisor listens):
+    their agent profile's seat, else an extension bound to them; None when they have none."""
+    profile = await profile_of_user(session, tenant_id, user_id)
+    if profile is not None and profile.extension_id is not None:
+        ext = await session.get(Extension, (tenant_id, profile.extension_id))
+        if ext is not None and ext.is_active:
+            return ext.number
+    number = await session.scalar(
+        select(Extension.number)
+        .where(
+            Extension.tenant_id == tenant_id,
+            Extension.user_id == user_id,
+            Extension.is_active.is_(True),
+        )
+        .order_by(Extension.number)
+        .limit(1)
+    )
+    return str(number) if number is not None else None
 
 
 async def require_profile(session: AsyncSession, tenant_id: UUID, user_id: UUID) -> AgentProfile:

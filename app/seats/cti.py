@@ -337,12 +337,13 @@ async def supervise(
     acd = acd_for(redis, tenant_id)
     await ensure_synced(redis, tenant_id)
     status: AgentStatus = await _acd_call(acd, lambda: acd.agent_status(profile.acd_id))
-    if not status.call_id:
-        raise Problem(409, "That agent has no call.")
+    # After-call work keeps the finished call's id: only a connected call can be joined.
+    if not status.call_id or status.state not in (AgentState.TALKING, AgentState.HOLD):
+        raise Problem(409, f"That agent has no call ({status.state.value}).", code="no_call")
     args: dict[str, Any] = {"callId": status.call_id, "agent": profile.acd_id}
     if action in ("listen", "whisper", "barge"):
         if not supervisor_extension:
-            raise Problem(409, "You need a seat (an extension) to listen on.")
+            raise Problem(409, "You need a seat (an extension) to listen on.", code="no_seat")
         args["supervisorExtension"] = supervisor_extension
     try:
         reply = await call_command(redis, tenant_id, action, args)

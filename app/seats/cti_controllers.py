@@ -20,7 +20,7 @@ from app.lib.events import events_stream, read_events
 from app.lib.problems import Problem
 from app.lib.redis import get_redis
 from app.seats import cti
-from app.seats.agents import require_profile
+from app.seats.agents import require_profile, seat_of_user
 from app.seats.cti_commands import CALL_COMMANDS
 from app.tenants import sessions
 from app.tenants.auth import current_principal
@@ -33,6 +33,7 @@ log = structlog.get_logger(__name__)
 # "ready" would flood the audit trail. Supervisors' force functions are audited.
 SELF = {"permission": Perm.CTI, "audit": False}
 FORCE = {"permission": Perm.AGENTS_FORCE, "audit_target": "agent"}
+MONITOR = {"permission": Perm.AGENTS_MONITOR, "audit_target": "agent"}
 BLOCK_MS = 15_000  # XREAD BLOCK per round; the loop re-reads, so this only bounds idle reads
 
 WS_UNAUTHENTICATED = 4401
@@ -147,6 +148,76 @@ class CtiController(Controller):
         tenant_id = current_principal(request).tenant_id
         profile = await require_profile(db_session, tenant_id, user_id)
         return await cti.force(get_redis(), tenant_id, profile, "ready")
+
+    # SEAT-7: listen / whisper / barge through the supervisor's own seat (again with another
+    # mode switches live), force release, record. 409 when the agent has no call or the
+    # supervisor no seat, 503 when callcontrol does not answer, 404 for an agent not of yours.
+    @post(
+        "/agents/{user_id:uuid}/listen",
+        opt=MONITOR | {"audit_action": "agent.listen"},
+        status_code=200,
+    )
+    async def listen(
+        self, request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[UUID]
+    ) -> dict[str, Any]:
+        """Hear the agent and the customer; neither hears you."""
+        return await _supervise(request, db_session, user_id, "listen")
+
+    @post(
+        "/agents/{user_id:uuid}/whisper",
+        opt=MONITOR | {"audit_action": "agent.whisper"},
+        status_code=200,
+    )
+    async def whisper(
+        self, request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[UUID]
+    ) -> dict[str, Any]:
+        """Hear both; only the agent hears you (coaching)."""
+        return await _supervise(request, db_session, user_id, "whisper")
+
+    @post(
+        "/agents/{user_id:uuid}/barge",
+        opt=MONITOR | {"audit_action": "agent.barge"},
+        status_code=200,
+    )
+    async def barge(
+        self, request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[UUID]
+    ) -> dict[str, Any]:
+        """Join the call: everyone hears everyone."""
+        return await _supervise(request, db_session, user_id, "barge")
+
+    @post(
+        "/agents/{user_id:uuid}/release",
+        opt=FORCE | {"audit_action": "agent.force_release"},
+        status_code=200,
+    )
+    async def release(
+        self, request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[UUID]
+    ) -> dict[str, Any]:
+        """Hang up the agent's current call (both sides)."""
+        return await _supervise(request, db_session, user_id, "force_release")
+
+    @post(
+        "/agents/{user_id:uuid}/record",
+        opt=MONITOR | {"audit_action": "agent.record"},
+        status_code=200,
+    )
+    async def record(
+        self, request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[UUID]
+    ) -> dict[str, Any]:
+        """Start recording the agent's current call (from now to its end)."""
+        return await _supervise(request, db_session, user_id, "record")
+
+
+async def _supervise(
+    request: Request[Any, Any, Any], db: DbSession, user_id: UUID, action: str
+) -> dict[str, Any]:
+    p = current_principal(request)
+    profile = await require_profile(db, p.tenant_id, user_id)  # another tenant's agent: 404
+    if profile.user_id == p.user_id:
+        raise Problem(409, "That is your own call.", code="own_call")
+    seat = await seat_of_user(db, p.tenant_id, p.user_id) or ""
+    await db.commit()  # do not hold a transaction open while callcontrol works
+    return await cti.supervise(get_redis(), p.tenant_id, profile, action, seat)
 
 
 async def hello(ctx: cti.AgentContext) -> dict[str, Any]:

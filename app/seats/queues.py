@@ -155,13 +155,20 @@ async def sync_tenant(redis: Redis, tenant_id: UUID) -> dict[str, int]:
         wanted[agent_of[m.agent_id]][queue_of[m.queue_id]] = m.priority
     for profile in agents:
         agent = str(profile.user_id)
-        await _sync_agent(acd, agent, str(profile.business_id), profile.skills, wanted[agent])
+        await _sync_agent(
+            acd, agent, str(profile.business_id), profile.skills, wanted[agent], profile.max_acw
+        )
     await redis.set(synced_marker(tenant_id), "1")
     return {"queues": len(queues), "agents": len(agents), "members": len(members)}
 
 
 async def _sync_agent(
-    acd: Acd, agent: str, business: str, skills: dict[str, int], queues: dict[str, int]
+    acd: Acd,
+    agent: str,
+    business: str,
+    skills: dict[str, int],
+    queues: dict[str, int],
+    max_acw: float | None = None,
 ) -> None:
     # Leave the old business's queues before moving the agent (the ACD refuses otherwise).
     current: tuple[str, ...] = ()
@@ -172,7 +179,7 @@ async def _sync_agent(
     for q in current:
         if q not in queues:
             await acd.remove_member(q, agent)
-    await acd.put_agent(agent, business, skills)
+    await acd.put_agent(agent, business, skills, max_acw=max_acw)
     for q, priority in queues.items():
         await acd.add_member(q, agent, priority)
 

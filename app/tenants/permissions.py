@@ -30,7 +30,8 @@ class Perm(enum.StrEnum):
     ACD_WRITE = "acd.write"
     ACD_ASSIGN = "acd.assign"  # put agents in queues / take them out
     CTI = "cti"  # the agent console: own state, own calls (SEAT-2, SEAT-6)
-    AGENTS_FORCE = "agents.force"  # force another agent ready / signed out (SEAT-7)
+    AGENTS_FORCE = "agents.force"  # force another agent ready / signed out / release (SEAT-7)
+    AGENTS_MONITOR = "agents.monitor"  # listen, whisper, barge, record an agent's call (SEAT-7)
     WALLBOARD = "wallboard"  # live agent and queue figures (SEAT-8)
 
     # DIAL-1..10: campaigns, lead lists, reports (read); change them, see real numbers (write);
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.ACD_ASSIGN,
             Perm.CTI,
             Perm.AGENTS_FORCE,
+            Perm.AGENTS_MONITOR,
             Perm.WALLBOARD,
         }
     ),

@@ -459,7 +459,8 @@ OPS.put_agent = function()
                'calls', 0, 'talk_ms', 0, 'idle_since', fmt(NOW_US))
     redis.call('SADD', key('agents'), a)
   end
-  redis.call('HSET', akey, 'business', IN.business)
+  -- The agent's cap on after-call work in ms (SEAT-2); -1 = none, the queue's timeout rules.
+  redis.call('HSET', akey, 'business', IN.business, 'max_acw_ms', fmt(IN.max_acw_ms or -1))
   redis.call('DEL', key('agent', a, 'skills'))
   for s, lvl in pairs(IN.skills) do
     redis.call('HSET', key('agent', a, 'skills'), s, lvl)
@@ -591,10 +592,15 @@ local function hangup_connected(call, cfg)
   local talk = NOW - tonumber(call.answered)
   redis.call('HINCRBY', agent_key(a), 'talk_ms', fmt(talk))
   emit('call_ended', {'call', call.id, 'agent', a, 'queue', cfg.id, 'talk_ms', fmt(talk)})
-  if cfg.wrap_up == '1' then
+  -- After-call work lasts the queue's timeout (0 = until the agent ends it), capped by the
+  -- agent's own max_acw when set: min(queue, agent). A cap of 0 means no wrap-up at all.
+  local acw = cfg.acw_timeout_ms
+  local cap = tonumber(agent_field(a, 'max_acw_ms') or '-1') or -1
+  if cap >= 0 and (acw <= 0 or cap < acw) then acw = cap end
+  if cfg.wrap_up == '1' and cap ~= 0 then
     transition(a, 'after_call_work', '', call.id)
-    if cfg.acw_timeout_ms > 0 then
-      redis.call('ZADD', key('timers', 'acw'), fmt(NOW + cfg.acw_timeout_ms), a)
+    if acw > 0 then
+      redis.call('ZADD', key('timers', 'acw'), fmt(NOW + acw), a)
     end
     return nil
   end

@@ -79,13 +79,26 @@ class Acd:
         await self._run("put_queue", **config.to_redis())
 
     async def put_agent(
-        self, agent_id: str, business_id: str, skills: Mapping[str, int] | None = None
+        self,
+        agent_id: str,
+        business_id: str,
+        skills: Mapping[str, int] | None = None,
+        *,
+        max_acw: float | None = None,
     ) -> None:
-        """Create or update an agent (signed out when new). Skills: name -> level."""
+        """Create or update an agent (signed out when new). Skills: name -> level. `max_acw`
+        (seconds) caps after-call work: it ends after min(queue's ACW timeout, max_acw);
+        None = no cap, 0 = no after-call work."""
         if not agent_id or ":" in agent_id:
             raise ValueError("an agent id is non-empty and has no ':'")
+        if max_acw is not None and max_acw < 0:
+            raise ValueError("max_acw cannot be negative")
         await self._run(
-            "put_agent", agent=agent_id, business=business_id, skills=dict(skills or {})
+            "put_agent",
+            agent=agent_id,
+            business=business_id,
+            skills=dict(skills or {}),
+            max_acw_ms=-1 if max_acw is None else round(max_acw * 1000),
         )
 
     async def add_member(self, queue_id: str, agent_id: str, priority: int = 0) -> None:

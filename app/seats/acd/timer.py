@@ -50,7 +50,10 @@ class AcdTimer:
 
     async def run(self) -> None:
         # Start from the stream's current end: the first sweep covers everything before it.
-        streams = {acd.events: "$" for acd in self.acds}
+        # The end is read BEFORE that sweep, not "$" at the first XREAD: an event written
+        # between the sweep and the XREAD (a hang-up starting a wrap-up) would be missed, and
+        # its deadline slept through until IDLE_WAKE.
+        streams = {acd.events: await self._tail(acd.events) for acd in self.acds}
         while True:
             wait = await self.sweep_once()
             if wait <= 0:
@@ -60,6 +63,10 @@ class AcdTimer:
             replies = await self.redis.xread(streams, block=block_ms)  # type: ignore[arg-type]
             for stream, entries in replies or []:
                 streams[stream] = entries[-1][0]
+
+    async def _tail(self, stream: str) -> str:
+        last = await self.redis.xrevrange(stream, count=1)
+        return str(last[0][0]) if last else "0-0"
 
     def start(self) -> asyncio.Task[None]:
         self._task = asyncio.create_task(self.run(), name="acd-timer")

@@ -20,6 +20,7 @@ export type Perm =
   | "platform"
   | "cti"
   | "agents.force"
+  | "agents.monitor"
   | "wallboard";
 
 const MATRIX = matrix as Record<string, readonly string[]>;
