@@ -16,6 +16,10 @@ import { useLiveSocket, useNow } from "../seat/useLiveSocket";
 import { formatDuration } from "../seat/state";
 import {
   type AgentRow,
+  CALL_ACTIONS,
+  type CallAction,
+  callActionPath,
+  callActionPerm,
   emptyBoard,
   formatServiceLevel,
   inState,
@@ -24,7 +28,7 @@ import {
   supervisorActions,
 } from "./model";
 
-type Action = "listen" | "whisper" | "barge" | "forceReady" | "forceSignOut";
+type Action = CallAction | "forceReady" | "forceSignOut";
 
 const STATE_COLOR: Record<string, string> = {
   ready: "green",
@@ -36,8 +40,9 @@ const STATE_COLOR: Record<string, string> = {
   signed_out: "gray",
 };
 
-/** POST the supervisor action. Listen/whisper/barge have no back end route yet: the server's
- * problem (404) is shown as it is, as is a 503 when callcontrol does not answer. */
+/** POST the supervisor action. The server's problem (409 no call / no seat, 404, 503 when
+ * callcontrol does not answer) is shown as it is. Listen, whisper and barge ring the
+ * supervisor's own seat, which joins the call when answered. */
 async function perform(action: Action, agent: string): Promise<unknown> {
   if (action === "forceReady" || action === "forceSignOut") {
     const path =
@@ -47,7 +52,7 @@ async function perform(action: Action, agent: string): Promise<unknown> {
     const result = await api.POST(path, { params: { path: { user_id: agent } } });
     return result.data;
   }
-  const response = await fetch(`/api/v1/cti/agents/${agent}/${action}`, {
+  const response = await fetch(callActionPath(action, agent), {
     method: "POST",
     credentials: "same-origin",
     headers: { "content-type": "application/json" },
@@ -191,9 +196,9 @@ export function WallboardPage() {
                     <Table.Td>{row.callsToday}</Table.Td>
                     <Table.Td>
                       <Group gap={4} wrap="nowrap">
-                        {button("listen", allowed.monitor)}
-                        {button("whisper", allowed.monitor)}
-                        {button("barge", allowed.monitor)}
+                        {CALL_ACTIONS.filter((kind) => can(me.role, callActionPerm(kind))).map((kind) =>
+                          button(kind, allowed.monitor),
+                        )}
                         {force && button("forceReady", allowed.forceReady)}
                         {force && button("forceSignOut", allowed.forceSignOut)}
                       </Group>

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 
-import { emptyBoard, formatServiceLevel, inState, longestWait, reduceBoard, supervisorActions } from "./model";
+import {
+  CALL_ACTIONS,
+  callActionPath,
+  callActionPerm,
+  emptyBoard,
+  formatServiceLevel,
+  inState,
+  longestWait,
+  reduceBoard,
+  supervisorActions,
+} from "./model";
 
 const snapshot = {
   type: "snapshot",
@@ -51,5 +61,28 @@ describe("wallboard rows", () => {
     expect(supervisorActions("not_ready")).toEqual({ monitor: false, forceReady: true, forceSignOut: true });
     expect(supervisorActions("ringing").forceSignOut).toBe(false);
     expect(supervisorActions("signed_out").forceSignOut).toBe(false);
+  });
+});
+
+describe("supervisor call actions (SEAT-7)", () => {
+  it("post to the back end's routes, one per action", () => {
+    const agent = "6ab65376-a8f8-447a-ae47-ad501c62c6ac";
+    expect(CALL_ACTIONS.map((a) => callActionPath(a, agent))).toEqual([
+      `/api/v1/cti/agents/${agent}/listen`,
+      `/api/v1/cti/agents/${agent}/whisper`,
+      `/api/v1/cti/agents/${agent}/barge`,
+      `/api/v1/cti/agents/${agent}/record`,
+      `/api/v1/cti/agents/${agent}/release`,
+    ]);
+  });
+
+  it("need the server's permissions: release is a force, the rest monitoring", () => {
+    expect(CALL_ACTIONS.map(callActionPerm)).toEqual([
+      "agents.monitor",
+      "agents.monitor",
+      "agents.monitor",
+      "agents.monitor",
+      "agents.force",
+    ]);
   });
 });
