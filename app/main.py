@@ -9,6 +9,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from app.calls.controllers import CallController
+from app.calls.history_controllers import CallHistoryController
 from app.db.deps import provide_db_session
 from app.dialer.controllers import ROUTE_HANDLERS as DIALER_HANDLERS
 from app.health import health, ready
@@ -17,6 +18,8 @@ from app.ivr_builder.voice_controllers import PromptController, SurveyController
 from app.ivr_builder.voicemail_controllers import VoicemailController
 from app.lib.logging import configure_logging
 from app.lib.problems import exception_handlers
+from app.recordings.controllers import RecordingController
+from app.reports.controllers import ReportController
 from app.seats.acd_controllers import AgentController, QueueController, ReasonController
 from app.seats.controllers import ExtensionController
 from app.seats.cti_controllers import CtiController, cti_socket
@@ -62,6 +65,9 @@ def create_app() -> Litestar:
             wallboard_snapshot,
             wallboard_socket,
             CallController,
+            CallHistoryController,
+            RecordingController,
+            ReportController,
             IvrController,
             PromptController,
             TtsController,

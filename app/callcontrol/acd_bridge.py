@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from app.callcontrol import routing
 from app.callcontrol.call import CallState, LegRole, LegState
+from app.callcontrol.call import now as call_clock
 from app.callcontrol.media.ng import TOWARD_SIP, RtpengineError
 from app.callcontrol.prompts import write_prompt
 from app.callcontrol.sip.auth import authorize_request
@@ -251,6 +252,7 @@ async def enqueue(runner: IvrRunner, action: ip.Enqueue) -> bool:
     waiter = OfferWaiter(redis, call.tenant_id, call.key)
     await waiter.mark()
     node = f"{b2bua.config.sip_host}:{b2bua.config.sip_port}"
+    call.queue_id, call.queued_at = queue.id, call.queued_at or call_clock()  # REC-4 queue report
     try:
         decision = await acd.offer(AcdCall(
             call_id=call.key, queue_id=str(queue.id), caller=call.from_number,

@@ -137,6 +137,8 @@ class Call:
     hangup_cause: str = ""
     hangup_side: str = ""  # customer | agent | system
     dtmf: str = ""
+    queue_id: UUID | None = None  # REC-4: the ACD queue it waited in (the last one)
+    queued_at: datetime | None = None  # when it first entered a queue
 
     def leg(self, role: LegRole) -> Leg | None:
         return next((leg for leg in self.legs if leg.role is role), None)
@@ -219,4 +221,6 @@ class Call:
             "hangup_side": self.hangup_side[:20],
             "legs": [leg.as_dict() for leg in self.legs],
             "dtmf": self.dtmf[:200],
+            "queue_id": self.queue_id,
+            "queued_at": self.queued_at,
         }

@@ -42,6 +42,9 @@ class CallRecord(TenantOwned):
     #   "answeredAt": ..., "endedAt": ..., "sipStatus": 200, "cause": "..."}]
     legs: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     dtmf: Mapped[str] = mapped_column(String(200), default="")
+    # REC-4 queue report: the ACD queue the call waited in (the last one) and since when.
+    queue_id: Mapped[UUID | None] = mapped_column(nullable=True)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
 
 
 class Recording(TenantOwned):

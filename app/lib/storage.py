@@ -5,6 +5,7 @@ Every key is tenant-prefixed (`tenant/<id>/...`, see app.lib.keys.tenant_object_
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from app.settings import get_settings
@@ -32,6 +33,23 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+    def size(self, key: str) -> int:
+        return self._path(key).stat().st_size
+
+    def iter_range(
+        self, key: str, start: int, end: int, chunk: int = 64 * 1024
+    ) -> Iterator[bytes]:
+        """Bytes `start..end` (inclusive) in chunks: audio seeking without loading the file."""
+        with self._path(key).open("rb") as f:
+            f.seek(start)
+            left = end - start + 1
+            while left > 0:
+                data = f.read(min(chunk, left))
+                if not data:
+                    return
+                left -= len(data)
+                yield data
 
 
 def get_storage() -> LocalStorage:

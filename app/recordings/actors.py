@@ -10,7 +10,10 @@ import dramatiq
 
 import app.worker  # noqa: F401  (the broker first)
 from app.callcontrol.config import get_config
+from app.calls.history import CallFilters, CallScope
+from app.lib.keys import tenant_object_key
 from app.lib.storage import get_storage
+from app.recordings.exports import build_calls_xlsx
 from app.recordings.services import store_recording
 from app.worker.idempotency import run_once
 
@@ -36,3 +39,20 @@ async def convert_once(
 async def convert_recording(tenant_id: str, call_key: str, customer_ports: list[int]) -> None:
     """REC-1: a finished call's capture to a stereo WAV; idempotent by call key."""
     await convert_once(UUID(tenant_id), call_key, customer_ports)
+
+
+@dramatiq.actor(queue_name="exports", max_retries=3)  # type: ignore[arg-type]
+async def export_calls(
+    tenant_id: str, key: str, user_id: str, role: str, filters: dict[str, Any], lang: str = "en"
+) -> None:
+    """REC-5: the requester's call search as .xlsx in storage; idempotent by job key."""
+    tid = UUID(tenant_id)
+    scope = CallScope.for_principal(tid, UUID(user_id), role)
+
+    async def work() -> dict[str, Any]:
+        data, rows = await build_calls_xlsx(scope, CallFilters.from_json(filters), lang)
+        object_key = tenant_object_key(tid, "exports", f"calls-{key}.xlsx")
+        get_storage().put(object_key, data)
+        return {"objectKey": object_key, "rows": rows, "userId": user_id}
+
+    await run_once(tid, key, "export_calls", work)

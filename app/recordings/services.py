@@ -8,17 +8,21 @@ ports of every SDP rtpengine gave the customer (see pcap_to_wav.customer_side_fr
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from advanced_alchemy.mixins.uuid import uuid7
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calls.models import CallRecord, Recording
 from app.db.session import tenant_session
 from app.lib.keys import tenant_object_key
 from app.lib.storage import LocalStorage
+from app.recordings.models import RecordingListen
 from app.recordings.pcap_to_wav import CustomerSide, convert_pcap_to_stereo_wav
 
 
@@ -97,3 +101,76 @@ async def _existing(tenant_id: UUID, call_key: str) -> dict[str, Any]:
         "durationSeconds": row.duration_seconds,
         "sizeBytes": row.size_bytes,
     }
+
+
+# ---------------------------------------------------------------------------- listening (REC-2)
+
+
+async def mark_listened(
+    session: AsyncSession, tenant_id: UUID, recording_id: UUID, user_id: UUID
+) -> None:
+    """The user played the recording: first time creates the mark, later plays count."""
+    at = datetime.now(UTC)
+    stmt = insert(RecordingListen).values(
+        tenant_id=tenant_id,
+        id=uuid7(),
+        recording_id=recording_id,
+        user_id=user_id,
+        first_listened_at=at,
+        last_listened_at=at,
+        times=1,
+        created_at=at,
+        updated_at=at,
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            constraint="uq_recording_listen_user",
+            set_={
+                "last_listened_at": at,
+                "times": RecordingListen.times + 1,
+                "updated_at": at,
+            },
+        )
+    )
+
+
+async def mark_unlistened(
+    session: AsyncSession, tenant_id: UUID, recording_id: UUID, user_id: UUID
+) -> None:
+    await session.execute(
+        delete(RecordingListen).where(
+            RecordingListen.tenant_id == tenant_id,
+            RecordingListen.recording_id == recording_id,
+            RecordingListen.user_id == user_id,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- byte ranges
+
+
+class RangeNotSatisfiableError(ValueError):
+    pass
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """RFC 9110 14.1.2 `bytes=a-b`, `bytes=a-`, `bytes=-n` -> inclusive (start, end); None for
+    no (or a multi-range / non-bytes) header: the whole file. Unsatisfiable raises."""
+    if not header:
+        return None
+    unit, _, spec = header.strip().partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None  # RFC 9110 14.2: a server may ignore a Range it does not support
+    first, dash, last = spec.strip().partition("-")
+    if not dash or not (first.isdigit() or last.isdigit()):
+        return None
+    if not first:  # suffix: the last n bytes
+        n = int(last)
+        if n == 0 or size == 0:
+            raise RangeNotSatisfiableError(header)
+        return max(0, size - n), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last.isdigit() else size - 1
+    if start >= size or end < start:
+        raise RangeNotSatisfiableError(header)
+    return start, end

@@ -40,6 +40,11 @@ class Perm(enum.StrEnum):
     DIALER_WRITE = "dialer.write"
     DIALER_WORK = "dialer.work"
 
+    # REC-2, REC-4: play, download and mark recordings (agents: their own calls only, masked
+    # numbers); read reports and export them
+    RECORDINGS_LISTEN = "recordings.listen"
+    REPORTS_READ = "reports.read"
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm) - {Perm.PLATFORM},
     Role.SUPERVISOR: frozenset(
@@ -87,6 +92,16 @@ _DIALER_GRANTS = {
 }
 for _role, _perms in _DIALER_GRANTS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
+# The recordings and reports grants, apart for the same reason.
+_RECORDINGS_GRANTS = {
+    Role.SUPERVISOR: {Perm.RECORDINGS_LISTEN, Perm.REPORTS_READ},
+    Role.QA: {Perm.RECORDINGS_LISTEN},
+    Role.AGENT: {Perm.RECORDINGS_LISTEN},
+}
+for _role, _perms in _RECORDINGS_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
 
 def allowed(role: str, perm: Perm) -> bool:
     try:
