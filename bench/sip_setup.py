@@ -353,7 +353,12 @@ def ours(workdir: Path, domain: str, rates: tuple[int, ...], profile: Path | Non
         ) as kamailio,
         callcontrol(workdir, cc_port, edge_port, ng, dtmf, profile) as cc,
     ):
-        wait_until(lambda: options_ping(("127.0.0.1", cc_port)) == 200, "callcontrol")
+        try:
+            wait_until(lambda: options_ping(("127.0.0.1", cc_port)) == 200, "callcontrol")
+        except RuntimeError:
+            log = (workdir / "callcontrol.log").read_text(errors="replace")
+            print(f"callcontrol's log ends:\n{log[-3000:]}", file=sys.stderr)
+            raise
         wait_until(lambda: dispatcher_active(kamailio), "Kamailio's dispatcher")
         register_callee(kamailio, workdir, domain, callee_port)
         with callee(workdir, callee_port):
