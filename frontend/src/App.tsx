@@ -7,10 +7,13 @@ import { RequireSession } from "./auth/session";
 import { FullPageLoader } from "./components/FullPageLoader";
 import { FlowsPage } from "./ivr/FlowsPage";
 import { PortalLayout } from "./layout/PortalLayout";
+import { AgentsPage } from "./pages/agents/AgentsPage";
 import { AuditPage } from "./pages/AuditPage";
 import { BusinessesPage } from "./pages/BusinessesPage";
 import { CalendarEditPage } from "./pages/calendars/CalendarEditPage";
 import { CalendarsPage } from "./pages/calendars/CalendarsPage";
+import { CampaignEditPage } from "./pages/campaigns/CampaignEditPage";
+import { CampaignsPage } from "./pages/campaigns/CampaignsPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { ListsPage } from "./pages/ListsPage";
 import { LoginPage } from "./pages/LoginPage";
@@ -18,6 +21,7 @@ import { NotFound } from "./pages/NotFound";
 import { NumbersPage } from "./pages/NumbersPage";
 import { PasswordPage } from "./pages/PasswordPage";
 import { ProfilePage } from "./pages/ProfilePage";
+import { QueuesPage } from "./pages/queues/QueuesPage";
 import { SecurityPage } from "./pages/SecurityPage";
 import { SignupPage } from "./pages/SignupPage";
 import { UsersPage } from "./pages/UsersPage";
@@ -51,6 +55,11 @@ export function App() {
         <Route path="calendars/:calendarId" element={<CalendarEditPage />} />
         <Route path="lists" element={<ListsPage />} />
         <Route path="audit" element={<AuditPage />} />
+        <Route path="queues" element={<QueuesPage />} />
+        <Route path="agents" element={<AgentsPage />} />
+        <Route path="campaigns" element={<CampaignsPage />} />
+        <Route path="campaigns/new" element={<CampaignEditPage />} />
+        <Route path="campaigns/:campaignId" element={<CampaignEditPage />} />
         <Route path="security" element={<SecurityPage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="password" element={<PasswordPage />} />

@@ -24,6 +24,9 @@ describe("navigation by role", () => {
       "/ivr",
       "/seat",
       "/wallboard",
+      "/portal/queues",
+      "/portal/agents",
+      "/portal/campaigns",
     ]);
     expect(homeFor("admin")).toBe("/portal");
   });
@@ -40,6 +43,16 @@ describe("navigation by role", () => {
   it("gives QA read-only settings and no audit log", () => {
     expect(paths("qa")).not.toContain("/portal/audit");
     expect(can("qa", "settings.write")).toBe(false);
+  });
+
+  it("gives queues and agents to admins and supervisors, campaigns also to QA (read-only)", () => {
+    expect(paths("supervisor")).toEqual(expect.arrayContaining(["/portal/queues", "/portal/agents", "/portal/campaigns"]));
+    expect(paths("qa")).toContain("/portal/campaigns");
+    expect(paths("qa")).not.toContain("/portal/queues");
+    expect(paths("agent")).not.toContain("/portal/campaigns");
+    expect(can("supervisor", "acd.write")).toBe(false);
+    expect(can("supervisor", "acd.assign")).toBe(true);
+    expect(can("qa", "dialer.write")).toBe(false);
   });
 
   it("gives an unknown or missing role nothing", () => {

@@ -21,7 +21,13 @@ export type Perm =
   | "cti"
   | "agents.force"
   | "agents.monitor"
-  | "wallboard";
+  | "wallboard"
+  | "acd.read"
+  | "acd.write"
+  | "acd.assign"
+  | "dialer.read"
+  | "dialer.write"
+  | "dialer.work";
 
 const MATRIX = matrix as Record<string, readonly string[]>;
 
@@ -52,6 +58,9 @@ export const NAV: readonly NavItem[] = [
   { key: "ivr", path: "/ivr", perm: "flows.read", section: "portal" },
   { key: "seat", path: "/seat", perm: "cti", section: "portal" },
   { key: "wallboard", path: "/wallboard", perm: "wallboard", section: "portal" },
+  { key: "queues", path: "/portal/queues", perm: "acd.read", section: "portal" },
+  { key: "agents", path: "/portal/agents", perm: "acd.read", section: "portal" },
+  { key: "campaigns", path: "/portal/campaigns", perm: "dialer.read", section: "portal" },
 ];
 
 export function navFor(role: string | undefined): NavItem[] {

@@ -1,5 +1,7 @@
 // English strings. zh-CN.ts must have the same keys (the type checker enforces it).
 import { ivrEn } from "../ivr/i18n";
+import { dialerEn } from "../pages/campaigns/i18n";
+import { acdEn } from "../pages/queues/i18n";
 import { seatEn } from "../seat/i18n";
 import { wallboardEn } from "../wallboard/i18n";
 
@@ -58,6 +60,9 @@ const en = {
     ivr: "IVR flows",
     seat: "Seat console",
     wallboard: "Wallboard",
+    queues: "Queues",
+    agents: "Agents & skills",
+    campaigns: "Campaigns",
     sections: { portal: "Portal", settings: "Settings", admin: "Administration", account: "Account" },
   },
   roles: { admin: "Admin", supervisor: "Supervisor", qa: "QA", agent: "Agent", operator: "Operator" },
@@ -225,6 +230,8 @@ const en = {
   ivr: ivrEn,
   seat: seatEn,
   wallboard: wallboardEn,
+  acd: acdEn,
+  dialer: dialerEn,
 };
 
 export default en;

@@ -1,4 +1,6 @@
 import { ivrZh } from "../ivr/i18n";
+import { dialerZh } from "../pages/campaigns/i18n";
+import { acdZh } from "../pages/queues/i18n";
 import { seatZh } from "../seat/i18n";
 import { wallboardZh } from "../wallboard/i18n";
 import type { Messages } from "./en";
@@ -58,6 +60,9 @@ const zhCN: Messages = {
     ivr: "IVR 流程",
     seat: "坐席工作台",
     wallboard: "实时监控墙",
+    queues: "队列",
+    agents: "坐席与技能",
+    campaigns: "外呼活动",
     sections: { portal: "门户", settings: "配置", admin: "管理", account: "账户" },
   },
   roles: { admin: "管理员", supervisor: "班长", qa: "质检", agent: "坐席", operator: "平台运维" },
@@ -225,6 +230,8 @@ const zhCN: Messages = {
   ivr: ivrZh,
   seat: seatZh,
   wallboard: wallboardZh,
+  acd: acdZh,
+  dialer: dialerZh,
 };
 
 export default zhCN;

@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Modal, Select, Stack, Switch, Table, TextInput, Textarea } from "@mantine/core";
+import { Badge, Button, Group, Select, Stack, Switch, Table, TextInput, Textarea } from "@mantine/core";
 import { useDebouncedValue, useDisclosure } from "@mantine/hooks";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
@@ -8,6 +8,7 @@ import { api, data } from "../api/client";
 import { useCalendarOptions } from "../api/lookups";
 import { can } from "../auth/permissions";
 import { useSession } from "../auth/session";
+import { FormActions, FormModal, useInvalidatingMutation } from "../components/crud";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { Pager } from "../components/Pager";
@@ -100,24 +101,17 @@ export function BusinessesPage() {
         </Table.Tbody>
       </Table>
       {list.data && <Pager offset={offset} limit={LIMIT} total={list.data.total} onChange={setOffset} />}
-      <Modal opened={creating} onClose={createModal.close} closeButtonProps={{ "aria-label": t("common.close") }} title={t("businesses.create")}>
+      <FormModal opened={creating} onClose={createModal.close} title={t("businesses.create")}>
         <CreateBusiness calendars={calendars.data ?? []} onDone={createModal.close} />
-      </Modal>
+      </FormModal>
     </>
   );
 }
 
 function CreateBusiness({ calendars, onDone }: { calendars: { value: string; label: string }[]; onDone: () => void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const [form, setForm] = useState({ name: "", description: "", calendarId: null as string | null, isActive: true });
-  const create = useMutation({
-    mutationFn: () => data(api.POST("/api/v1/businesses", { body: form })),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ["businesses"] });
-      onDone();
-    },
-  });
+  const create = useInvalidatingMutation([["businesses"]], () => data(api.POST("/api/v1/businesses", { body: form })), onDone);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     create.mutate();
@@ -130,10 +124,7 @@ function CreateBusiness({ calendars, onDone }: { calendars: { value: string; lab
         <Textarea label={t("common.description")} value={form.description} onChange={(e) => setForm({ ...form, description: e.currentTarget.value })} />
         <Select label={t("businesses.calendar")} data={calendars} value={form.calendarId} onChange={(v) => setForm({ ...form, calendarId: v })} clearable placeholder={t("common.none")} />
         <Switch label={t("common.active")} checked={form.isActive} onChange={(e) => setForm({ ...form, isActive: e.currentTarget.checked })} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>{t("common.cancel")}</Button>
-          <Button type="submit" loading={create.isPending}>{t("common.create")}</Button>
-        </Group>
+        <FormActions onCancel={onDone} submitLabel={t("common.create")} loading={create.isPending} />
       </Stack>
     </form>
   );

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, Paper, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue, useDisclosure } from "@mantine/hooks";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { api, data, type Schemas } from "../api/client";
 import { can } from "../auth/permissions";
 import { useSession } from "../auth/session";
+import { FormActions, FormModal, useInvalidatingMutation } from "../components/crud";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { Pager } from "../components/Pager";
@@ -78,9 +79,9 @@ export function ListsPage() {
         </Table.Tbody>
       </Table>
       {list.data && <Pager offset={offset} limit={LIMIT} total={list.data.total} onChange={setOffset} />}
-      <Modal opened={adding} onClose={addModal.close} closeButtonProps={{ "aria-label": t("common.close") }} title={t("lists.add")}>
+      <FormModal opened={adding} onClose={addModal.close} title={t("lists.add")}>
         <AddEntry kindOptions={kindOptions} onDone={addModal.close} />
-      </Modal>
+      </FormModal>
     </>
   );
 }
@@ -127,20 +128,17 @@ function NumberCheck() {
 
 function AddEntry({ kindOptions, onDone }: { kindOptions: { value: string; label: string }[]; onDone: () => void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const [form, setForm] = useState({ listKind: "black" as Kind, number: "", note: "", expiresAt: "" });
-  const add = useMutation({
-    mutationFn: () =>
+  const add = useInvalidatingMutation(
+    [["caller-lists"]],
+    () =>
       data(
         api.POST("/api/v1/caller-lists", {
           body: { ...form, expiresAt: form.expiresAt ? new Date(form.expiresAt).toISOString() : null },
         }),
       ),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ["caller-lists"] });
-      onDone();
-    },
-  });
+    onDone,
+  );
   const submit = (event: FormEvent) => {
     event.preventDefault();
     add.mutate();
@@ -153,10 +151,7 @@ function AddEntry({ kindOptions, onDone }: { kindOptions: { value: string; label
         <TextInput label={t("lists.number")} value={form.number} onChange={(e) => setForm({ ...form, number: e.currentTarget.value })} required data-autofocus inputMode="tel" />
         <TextInput label={t("lists.note")} value={form.note} onChange={(e) => setForm({ ...form, note: e.currentTarget.value })} />
         <TextInput label={t("lists.expires")} type="datetime-local" value={form.expiresAt} onChange={(e) => setForm({ ...form, expiresAt: e.currentTarget.value })} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>{t("common.cancel")}</Button>
-          <Button type="submit" loading={add.isPending}>{t("common.add")}</Button>
-        </Group>
+        <FormActions onCancel={onDone} submitLabel={t("common.add")} loading={add.isPending} />
       </Stack>
     </form>
   );
