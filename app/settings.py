@@ -48,6 +48,11 @@ class Settings:
     storage_dir: Path = field(
         default_factory=lambda: Path(_env("STORAGE_DIR", str(ROOT / "var" / "storage")))
     )
+    # Object storage (app/lib/storage.py): empty = the folder above; s3://bucket[/prefix] = S3.
+    storage_url: str = field(default_factory=lambda: _env("STORAGE_URL", ""))
+    s3_endpoint_url: str = field(default_factory=lambda: _env("S3_ENDPOINT_URL", ""))
+    s3_region: str = field(default_factory=lambda: _env("S3_REGION", "us-east-1"))
+    s3_kms_key_id: str = field(default_factory=lambda: _env("S3_KMS_KEY_ID", ""))
     cookie_secure: bool = field(default_factory=lambda: _env("COOKIE_SECURE", "0") == "1")
     log_json: bool = field(default_factory=lambda: _env("LOG_JSON", "1") == "1")
     # A tenant's seats register as <ext>@<slug>.<sip_domain_suffix>.

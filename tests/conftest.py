@@ -32,7 +32,7 @@ os.environ.setdefault("FASTLINE_REDIS_URL", f"redis://127.0.0.1:6379/{1 + int(RU
 os.environ.setdefault("FASTLINE_LOG_JSON", "1")
 os.environ.setdefault("FASTLINE_LOCKOUT_THRESHOLD", "3")
 
-pytest_plugins = ["tests.fixtures.app"]
+pytest_plugins = ["tests.fixtures.app", "tests.fixtures.s3"]
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ from app.ivr_builder.audio import AudioError, sniff_format, to_telephone_wav
 from app.ivr_builder.models import IvrPrompt
 from app.lib.keys import tenant_object_key
 from app.lib.problems import Problem
-from app.lib.storage import LocalStorage, get_storage
+from app.lib.storage import Storage, evict_local_copy, get_storage, local_copy
 
 MAX_PROMPT_SECONDS = 600.0  # 10 minutes
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -36,17 +36,14 @@ def prompt_object_key(tenant_id: UUID, prompt_id: UUID) -> str:
     return tenant_object_key(tenant_id, "prompts", f"{prompt_id}.wav")
 
 
-def local_path(storage: LocalStorage, key: str) -> Path:
-    """The file rtpengine reads. Storage is a local folder shared with rtpengine's host."""
-    path = (storage.root / key).resolve()
-    if storage.root not in path.parents:
-        raise ValueError(f"key escapes the storage root: {key!r}")
-    return path
+def local_path(storage: Storage, key: str) -> Path:
+    """The file rtpengine reads: the object itself in a local store, else a local copy."""
+    return local_copy(storage, key)
 
 
-def remove_object(storage: LocalStorage, key: str) -> None:
-    # LocalStorage has no delete yet (the storage owner adds one with S3); same path rules.
-    local_path(storage, key).unlink(missing_ok=True)
+def remove_object(storage: Storage, key: str) -> None:
+    storage.delete(key)
+    evict_local_copy(storage, key)
 
 
 def check_upload(name: str, language: str, data: bytes) -> None:
@@ -65,7 +62,7 @@ def check_upload(name: str, language: str, data: bytes) -> None:
 
 class PromptService:
     def __init__(self, session: AsyncSession, tenant_id: UUID,
-                 storage: LocalStorage | None = None) -> None:  # fmt: skip
+                 storage: Storage | None = None) -> None:  # fmt: skip
         self.session = session
         self.tenant_id = tenant_id
         self.repo = PromptRepository(session=session, tenant_id=tenant_id)
@@ -116,7 +113,7 @@ class PromptService:
         remove_object(self.storage, prompt.object_key)
 
 
-async def prompt_path(tenant_id: UUID, name: str, *, storage: LocalStorage | None = None
+async def prompt_path(tenant_id: UUID, name: str, *, storage: Storage | None = None
                       ) -> Path | None:  # fmt: skip
     """For callcontrol: the WAV file of the tenant's prompt `name`, or None if there is none."""
     storage = storage or get_storage()

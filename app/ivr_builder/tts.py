@@ -25,7 +25,7 @@ from uuid import UUID
 from app.ivr_builder.audio import AudioError, run_tool, to_telephone_wav, tool
 from app.ivr_builder.prompts import MAX_PROMPT_SECONDS, local_path
 from app.lib.keys import tenant_object_key
-from app.lib.storage import LocalStorage, get_storage
+from app.lib.storage import Storage, get_storage
 from app.worker.idempotency import job_status, run_once
 
 TtsVoice = Literal["zh", "en"]
@@ -92,7 +92,7 @@ async def synthesize(text: str, voice: str) -> tuple[bytes, float]:
 
 
 async def render(tenant_id: UUID, text: str, voice: str,
-                 storage: LocalStorage | None = None) -> dict[str, Any]:  # fmt: skip
+                 storage: Storage | None = None) -> dict[str, Any]:  # fmt: skip
     """Render and store (always); the job result kept by run_once."""
     storage = storage or get_storage()
     digest = digest_of(voice, text)
@@ -103,7 +103,7 @@ async def render(tenant_id: UUID, text: str, voice: str,
 
 
 async def render_once(tenant_id: UUID, text: str, voice: str,
-                      storage: LocalStorage | None = None) -> dict[str, Any]:  # fmt: skip
+                      storage: Storage | None = None) -> dict[str, Any]:  # fmt: skip
     """At most one rendering per (tenant, voice, text): a duplicate finds the job done."""
     check_text(text, voice)
     digest = digest_of(voice, text)
@@ -112,7 +112,7 @@ async def render_once(tenant_id: UUID, text: str, voice: str,
 
 
 async def rendering_state(tenant_id: UUID, digest: str,
-                          storage: LocalStorage | None = None) -> Rendering:  # fmt: skip
+                          storage: Storage | None = None) -> Rendering:  # fmt: skip
     storage = storage or get_storage()
     key = tts_object_key(tenant_id, digest)
     if storage.exists(key):
@@ -126,7 +126,7 @@ async def rendering_state(tenant_id: UUID, digest: str,
 
 
 async def ensure_rendered(tenant_id: UUID, text: str, voice: str,
-                          storage: LocalStorage | None = None) -> Path:  # fmt: skip
+                          storage: Storage | None = None) -> Path:  # fmt: skip
     """The rendering's file; rendered once if not cached (the actor and tts_path share it)."""
     storage = storage or get_storage()
     key = tts_object_key(tenant_id, digest_of(voice, text))
@@ -138,7 +138,7 @@ async def ensure_rendered(tenant_id: UUID, text: str, voice: str,
 
 
 async def tts_path(tenant_id: UUID, text: str, voice: str, *, max_seconds: float = 5.0,
-                   storage: LocalStorage | None = None) -> Path:  # fmt: skip
+                   storage: Storage | None = None) -> Path:  # fmt: skip
     """The cached rendering's file, rendered now (within `max_seconds`) if not cached."""
     check_text(text, voice)
     async with asyncio.timeout(max_seconds):

@@ -37,7 +37,7 @@ from app.lib.keys import tenant_key, tenant_object_key
 from app.lib.numbers import InvalidNumberError, normalize_number
 from app.lib.problems import Problem
 from app.lib.redis import get_redis
-from app.lib.storage import LocalStorage, get_storage
+from app.lib.storage import Storage, get_storage
 from app.seats.models import Extension
 from app.seats.services import ExtensionRepository
 from app.tenants.models import Role
@@ -93,7 +93,7 @@ async def box_for_mailbox(tenant_id: UUID, mailbox: str) -> UUID | None:
 
 async def store_voicemail(tenant_id: UUID, box_id: UUID, caller: str, callback_number: str,
                           audio: bytes | Path, *, call_key: str | None = None,
-                          storage: LocalStorage | None = None) -> UUID:  # fmt: skip
+                          storage: Storage | None = None) -> UUID:  # fmt: skip
     """Store a caller's message (WAV or MP3 bytes, or a file); its id. An empty callback
     number means "call me back on the number I called from"."""
     storage = storage or get_storage()
@@ -147,7 +147,7 @@ class MessageFilter:
 
 class VoicemailService:
     def __init__(self, session: AsyncSession, tenant_id: UUID, actor: Actor,
-                 storage: LocalStorage | None = None) -> None:  # fmt: skip
+                 storage: Storage | None = None) -> None:  # fmt: skip
         self.session = session
         self.tenant_id = tenant_id
         self.actor = actor

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.calls.models import CallRecord, Recording
 from app.db.session import tenant_session
 from app.lib.keys import tenant_object_key
-from app.lib.storage import LocalStorage
+from app.lib.storage import Storage
 from app.recordings.models import RecordingListen
 from app.recordings.pcap_to_wav import CustomerSide, convert_pcap_to_stereo_wav
 
@@ -45,7 +45,7 @@ async def store_recording(
     customer_ports: list[int],
     *,
     recording_dir: Path,
-    storage: LocalStorage,
+    storage: Storage,
 ) -> dict[str, Any]:
     """Convert, store, upsert the `Recording` row; safe to run again for the same call."""
     key = recording_object_key(tenant_id, call_key)
