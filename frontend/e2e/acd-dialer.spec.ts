@@ -33,13 +33,19 @@ async function nav(page: Page, label: string): Promise<void> {
   await page.getByTestId("main-nav").getByRole("link", { name: label, exact: true }).click();
 }
 
-/** Pick an option of a Mantine Select by keyboard: focus, open, type to filter, Enter. */
+/** Pick an option of a Mantine Select with the keyboard only: focus, arrows, Enter. */
 async function choose(page: Page, scope: Page | ReturnType<Page["getByRole"]>, label: string, option: string): Promise<void> {
   const box = scope.getByRole("textbox", { name: label, exact: true }).or(scope.getByRole("combobox", { name: label, exact: true })).first();
   await box.focus();
-  await page.keyboard.press("ArrowDown");
-  await page.getByRole("option", { name: option, exact: true }).waitFor();
-  await page.getByRole("option", { name: option, exact: true }).click();
+  await page.keyboard.press("ArrowDown"); // opens the list
+  const wanted = page.getByRole("option", { name: option, exact: true });
+  await wanted.waitFor();
+  for (let i = 0; i < 40 && (await wanted.getAttribute("data-combobox-selected")) === null; i += 1) {
+    await page.keyboard.press("ArrowDown");
+  }
+  await expect(wanted).toHaveAttribute("data-combobox-selected");
+  await page.keyboard.press("Enter");
+  await expect(wanted).toBeHidden();
 }
 
 let context: BrowserContext;
@@ -251,4 +257,24 @@ test("DIAL-9: dispositions, start / pause and the abandonment rate", async () =>
   await expect(row).toContainText("Paused");
   await expect(row).toContainText("Progressive");
   await shot(page, "dial-05-campaigns");
+});
+
+test("SEAT-3 DIAL-1: the queue, agent and campaign screens in Chinese fit 1280x720", async () => {
+  await page.goto(campaignUrl.replace(/\?.*$/, "?tab=lists"));
+  await page.getByRole("radiogroup", { name: /Language|语言/ }).getByText("中文", { exact: true }).click();
+  await expect(page.getByRole("tab", { name: "名单" })).toHaveAttribute("aria-selected", "true");
+  await page.getByRole("button", { name: /^被拒绝的行/ }).click();
+  await expect(page.getByTestId("import-errors").getByRole("row")).toHaveCount(3);
+  await expect(page.getByTestId("import-errors")).toContainText("号码无效");
+  await shot(page, "dial-06-zh-lists");
+  const menu = page.getByTestId("main-nav");
+  await menu.getByRole("link", { name: "队列", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "队列" })).toBeVisible();
+  await expect(page.getByTestId("queues-table")).toContainText("技能最优");
+  await shot(page, "acd-04-zh-queues");
+  await menu.getByRole("link", { name: "坐席与技能", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "示忙原因代码" })).toBeVisible();
+  await shot(page, "acd-05-zh-agents");
+  await page.getByRole("radiogroup", { name: /Language|语言/ }).getByText("English", { exact: true }).click();
+  await expect(menu.getByRole("link", { name: "Queues", exact: true })).toBeVisible();
 });

@@ -39,7 +39,7 @@ export function LeadLists({ campaignId, writable }: { campaignId: string; writab
   const listName = (id: string) => lists.data?.find((l) => l.id === id)?.name ?? "";
   return (
     <Stack gap="md">
-      {writable && <Upload campaignId={campaignId} onStarted={(id) => { setTracking(id); setReportFor(null); }} />}
+      {writable && <Upload campaignId={campaignId} onStarted={(id) => { setTracking(id); setReportFor(null); }} onFailed={() => { setTracking(null); void lists.refetch(); }} />}
       {tracking && <ImportProgress listId={tracking} name={listName(tracking)} writable={writable} onFinished={() => void lists.refetch()} />}
       <ErrorAlert error={lists.error} />
       <DataTable<LeadList>
@@ -72,7 +72,7 @@ export function LeadLists({ campaignId, writable }: { campaignId: string; writab
   );
 }
 
-function Upload({ campaignId, onStarted }: { campaignId: string; onStarted: (listId: string) => void }) {
+function Upload({ campaignId, onStarted, onFailed }: { campaignId: string; onStarted: (listId: string) => void; onFailed: () => void }) {
   const { t } = useTranslation();
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState("");
@@ -107,14 +107,19 @@ function Upload({ campaignId, onStarted }: { campaignId: string; onStarted: (lis
       }),
     );
     onStarted(list.id);
-    await data(
-      api.PUT("/api/v1/dialer/lists/{list_id}/file", {
-        params: { path: { list_id: list.id } },
-        body: file as never,
-        bodySerializer: (body: unknown) => body as BodyInit,
-        headers: { "Content-Type": formatOf(file.name) === "csv" ? "text/csv" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
-      }),
-    );
+    try {
+      await data(
+        api.PUT("/api/v1/dialer/lists/{list_id}/file", {
+          params: { path: { list_id: list.id } },
+          body: file as never,
+          bodySerializer: (body: unknown) => body as BodyInit,
+          headers: { "Content-Type": formatOf(file.name) === "csv" ? "text/csv" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+        }),
+      );
+    } catch (error) {
+      onFailed(); // the file never arrived: stop following an import that will not run
+      throw error;
+    }
     return list;
   });
   const submit = (event: FormEvent) => {
