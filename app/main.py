@@ -8,6 +8,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from app.api.controllers import ApiClientController, WebhookController
+from app.api.oauth import OAUTH2_SCHEME, token_endpoint
 from app.calls.controllers import CallController
 from app.calls.history_controllers import CallHistoryController
 from app.db.deps import provide_db_session
@@ -74,6 +76,9 @@ def create_app() -> Litestar:
             SurveyController,
             VoicemailController,
             *DIALER_HANDLERS,
+            ApiClientController,
+            WebhookController,
+            token_endpoint,
             portal,  # last: the portal's assets and SPA fallback (app/web.py)
         ],
         dependencies={"db_session": Provide(provide_db_session)},
@@ -88,8 +93,9 @@ def create_app() -> Litestar:
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer"),
+                    "oauth2": OAUTH2_SCHEME,
                 }
             ),
-            security=[{"bearer": []}],
+            security=[{"bearer": []}, {"oauth2": []}],
         ),
     )

@@ -14,6 +14,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from app.api import tokens as api_tokens
+from app.api.scopes import client_may
 from app.lib.problems import Problem
 from app.lib.redis import get_redis
 from app.tenants import sessions
@@ -41,6 +43,12 @@ class AuthenticationMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = token_from_scope(scope)
         principal = await sessions.resolve(get_redis(), token) if token else None
+        if principal is None and token and api_tokens.is_client_token(token):
+            # API-1: an API client's access token, rate limited per client (429 when over).
+            principal, refusal = await api_tokens.authenticate(get_redis(), token, scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
         scope["user"] = principal
         scope["auth"] = token if principal else None
         await next_app(scope, receive, send)
@@ -57,6 +65,15 @@ def permission_guard(
         raise Problem(401, "Sign in first: send a bearer token or the session cookie.")
     if perm is None:
         raise Problem(403, "This operation is not open to any role.")
+    if principal.client_id is not None:
+        # API-1: a client token reaches only what its scopes open (app/api/scopes.py).
+        method = connection.scope.get("method") or "GET"  # a WebSocket has none
+        if not client_may(principal.scopes, perm, str(method), connection.scope["path"]):
+            raise Problem(
+                403, f"This API client's scopes do not allow this ({perm.value}).",
+                code="insufficient_scope",
+            )
+        return
     if principal.password_expired and not handler.opt.get("allowed_with_expired_password"):
         raise Problem(
             403,

@@ -45,6 +45,11 @@ class Perm(enum.StrEnum):
     RECORDINGS_LISTEN = "recordings.listen"
     REPORTS_READ = "reports.read"
 
+    # API-1, API-2: partner API clients (OAuth 2) and webhook endpoints; admins only. An API
+    # client with the webhooks:manage scope holds WEBHOOKS_MANAGE, never API_MANAGE.
+    API_MANAGE = "api.manage"
+    WEBHOOKS_MANAGE = "webhooks.manage"
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm) - {Perm.PLATFORM},
     Role.SUPERVISOR: frozenset(

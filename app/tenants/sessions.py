@@ -26,6 +26,10 @@ class Principal:
     role: str
     email: str
     password_expired: bool = False
+    # API-1: set for an API client's token (app/api/tokens.py); the guard then checks the
+    # token's OAuth scopes (app/api/scopes.py) instead of the role table.
+    client_id: str | None = None
+    scopes: tuple[str, ...] = ()
 
 
 def _digest(secret: str) -> str:
