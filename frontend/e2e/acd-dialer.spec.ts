@@ -252,6 +252,15 @@ test("DIAL-9: dispositions, start / pause and the abandonment rate", async () =>
   await expect(page.getByTestId("abandonment")).toContainText("target 2.5%");
   await shot(page, "dial-04-abandonment");
 
+  // Edit the settings of the paused campaign.
+  await page.getByRole("tab", { name: "Settings" }).click();
+  await page.getByLabel("Max channels").fill("20");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved", { exact: true })).toBeVisible();
+  const id = new URL(campaignUrl).pathname.split("/").pop() ?? "";
+  const stored = await ok<{ maxChannels: number; retryRules: Record<string, unknown>; targetAbandonRate: number }>(await context.request.get(`/api/v1/dialer/campaigns/${id}`));
+  expect(stored).toMatchObject({ maxChannels: 20, retryRules: { busy: { delayMinutes: 30, maxAttempts: 3 } }, targetAbandonRate: 0.025 });
+
   await nav(page, "Campaigns");
   const row = page.getByTestId("campaigns-table").getByRole("row", { name: /Renewals Q4/ });
   await expect(row).toContainText("Paused");

@@ -54,6 +54,9 @@ export function CampaignsPage() {
   const writable = can(me.role, "dialer.write");
   const campaigns = useQuery({ queryKey: CAMPAIGNS, queryFn: () => data(api.GET("/api/v1/dialer/campaigns")) });
   const transition = useCampaignTransition();
+  const remove = useInvalidatingMutation([CAMPAIGNS], (id: string) =>
+    data(api.DELETE("/api/v1/dialer/campaigns/{campaign_id}", { params: { path: { campaign_id: id } } })),
+  );
   const windows = (c: CampaignOut) => (c.windows ?? []).map((w) => `${w.start}–${w.end}`).join(", ") || "—";
 
   return (
@@ -65,7 +68,7 @@ export function CampaignsPage() {
           </Button>
         )}
       </PageHeader>
-      <ErrorAlert error={campaigns.error ?? transition.error} />
+      <ErrorAlert error={campaigns.error ?? transition.error ?? remove.error} />
       <DataTable<CampaignOut>
         testId="campaigns-table"
         rows={campaigns.data}
@@ -96,6 +99,11 @@ export function CampaignsPage() {
             render: (c) => (
               <Group gap="xs" wrap="nowrap">
                 <TransitionButtons campaign={c} mutate={transition.mutate} pending={transition.isPending} />
+                {c.status !== "running" && (
+                  <Button size="xs" color="red" variant="subtle" onClick={() => c.id && remove.mutate(c.id)} aria-label={`${t("common.delete")}: ${c.name}`}>
+                    {t("common.delete")}
+                  </Button>
+                )}
               </Group>
             ),
           },
