@@ -10,6 +10,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from app.api.controllers import ApiClientController, WebhookController
 from app.api.oauth import OAUTH2_SCHEME, token_endpoint
+from app.billing.controllers import BillingController
 from app.calls.controllers import CallController
 from app.calls.history_controllers import CallHistoryController
 from app.db.deps import provide_db_session
@@ -70,6 +71,7 @@ def create_app() -> Litestar:
             CallHistoryController,
             RecordingController,
             ReportController,
+            BillingController,
             IvrController,
             PromptController,
             TtsController,

@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody, QueryParameter
 from sqlalchemy import select
 
+from app.billing.credit import may_dial
 from app.callcontrol.live import live_calls
 from app.calls import schemas as s
 from app.calls.models import CallRecord
@@ -122,6 +123,8 @@ class CallController(Controller):
             number = normalize_number(data.number)
         except InvalidNumberError as exc:
             raise Problem(400, str(exc), code="invalid_number") from exc
+        if not (credit := await may_dial(principal.tenant_id)):  # BILL-2 credit limit
+            raise Problem(402, credit.reason, code="credit_limit")
         ext = await db_session.scalar(
             select(Extension).where(
                 Extension.tenant_id == principal.tenant_id, Extension.number == data.extension

@@ -1,6 +1,7 @@
 """Imports every domain's models so that metadata (Alembic, the RLS test) sees all tables."""
 
 from app.api import models as api  # noqa: F401
+from app.billing import models as billing  # noqa: F401
 from app.calls import models as calls  # noqa: F401
 from app.dialer import models as dialer  # noqa: F401
 from app.edge import models as edge  # noqa: F401

@@ -33,6 +33,10 @@ class Perm(enum.StrEnum):
     AGENTS_FORCE = "agents.force"  # force another agent ready / signed out / release (SEAT-7)
     AGENTS_MONITOR = "agents.monitor"  # listen, whisper, barge, record an agent's call (SEAT-7)
     WALLBOARD = "wallboard"  # live agent and queue figures (SEAT-8)
+    # BILL-1, BILL-2: rates, costs, plan, invoices (read); rate tables, credit limit, Stripe
+    # subscription and usage reports (manage). Admins only.
+    BILLING_READ = "billing.read"
+    BILLING_MANAGE = "billing.manage"
 
     # DIAL-1..10: campaigns, lead lists, reports (read); change them, see real numbers (write);
     # an agent's own plan, leads (masked, DIAL-6), dispositions and callbacks (work)
