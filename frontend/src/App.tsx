@@ -12,6 +12,9 @@ import { AuditPage } from "./pages/AuditPage";
 import { BusinessesPage } from "./pages/BusinessesPage";
 import { CalendarEditPage } from "./pages/calendars/CalendarEditPage";
 import { CalendarsPage } from "./pages/calendars/CalendarsPage";
+import { CallsPage } from "./pages/calls/CallsPage";
+import { RecordingsPage } from "./pages/calls/RecordingsPage";
+import { ReportsPage } from "./pages/calls/ReportsPage";
 import { CampaignEditPage } from "./pages/campaigns/CampaignEditPage";
 import { CampaignsPage } from "./pages/campaigns/CampaignsPage";
 import { DashboardPage } from "./pages/DashboardPage";
@@ -55,6 +58,9 @@ export function App() {
         <Route path="calendars/:calendarId" element={<CalendarEditPage />} />
         <Route path="lists" element={<ListsPage />} />
         <Route path="audit" element={<AuditPage />} />
+        <Route path="calls" element={<CallsPage />} />
+        <Route path="recordings" element={<RecordingsPage />} />
+        <Route path="reports" element={<ReportsPage />} />
         <Route path="queues" element={<QueuesPage />} />
         <Route path="agents" element={<AgentsPage />} />
         <Route path="campaigns" element={<CampaignsPage />} />

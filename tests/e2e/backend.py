@@ -212,11 +212,20 @@ def start_telephony(env: dict[str, str], database: str, run_id: str) -> Telephon
     return telephony
 
 
+def write_seed_env(port: int, env: dict[str, str]) -> None:
+    """Where a test's seed script (tests/e2e/seed_calls.py) finds this run's database and
+    storage: per port, so that runs side by side do not read each other's."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    wanted = {k: v for k, v in env.items() if k.startswith("FASTLINE_") and k != "FASTLINE_PORT"}
+    (LOGS / f"backend-env-{port}.json").write_text(json.dumps(wanted))
+
+
 def run() -> None:
     port = int(os.environ["FASTLINE_E2E_PORT"])
     run_id = str(os.getpid())
     env = environment(port, run_id)
     target = create_database(env)
+    write_seed_env(port, env)
     children: list[subprocess.Popen[bytes]] = []
     telephony: Telephony | None = None
     stopping = False

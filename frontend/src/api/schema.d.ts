@@ -479,6 +479,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** StartCallsExport */
+        post: operations["ApiV1CallsExportsStartCallsExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/exports/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CallsExportStatus */
+        get: operations["ApiV1CallsExportsKeyCallsExportStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/exports/{key}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CallsExportFile */
+        get: operations["ApiV1CallsExportsKeyFileCallsExportFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calls/live": {
         parameters: {
             query?: never;
@@ -490,6 +541,57 @@ export interface paths {
         get: operations["ApiV1CallsLiveLive"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SearchCalls */
+        get: operations["ApiV1CallsSearchSearchCalls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CallDetail */
+        get: operations["ApiV1CallsCallIdCallDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cti/agents/{user_id}/barge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Barge */
+        post: operations["ApiV1CtiAgentsUserIdBargeBarge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -524,6 +626,74 @@ export interface paths {
         put?: never;
         /** ForceSignOut */
         post: operations["ApiV1CtiAgentsUserIdForceSignOutForceSignOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cti/agents/{user_id}/listen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Listen */
+        post: operations["ApiV1CtiAgentsUserIdListenListen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cti/agents/{user_id}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record */
+        post: operations["ApiV1CtiAgentsUserIdRecordRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cti/agents/{user_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release */
+        post: operations["ApiV1CtiAgentsUserIdReleaseRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cti/agents/{user_id}/whisper": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Whisper */
+        post: operations["ApiV1CtiAgentsUserIdWhisperWhisper"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1552,6 +1722,177 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SearchRecordings */
+        get: operations["ApiV1RecordingsSearchRecordings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recordings/{recording_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RecordingDetail */
+        get: operations["ApiV1RecordingsRecordingIdRecordingDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recordings/{recording_id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RecordingAudio */
+        get: operations["ApiV1RecordingsRecordingIdAudioRecordingAudio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recordings/{recording_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RecordingDownload */
+        get: operations["ApiV1RecordingsRecordingIdDownloadRecordingDownload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recordings/{recording_id}/listened": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** MarkRecordingListened */
+        post: operations["ApiV1RecordingsRecordingIdListenedMarkRecordingListened"];
+        /** MarkRecordingUnlistened */
+        delete: operations["ApiV1RecordingsRecordingIdListenedMarkRecordingUnlistened"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AgentsReport */
+        get: operations["ApiV1ReportsAgentsAgentsReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** StartReportExport */
+        post: operations["ApiV1ReportsExportsStartReportExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/exports/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ReportExportStatus */
+        get: operations["ApiV1ReportsExportsKeyReportExportStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/exports/{key}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ReportExportFile */
+        get: operations["ApiV1ReportsExportsKeyFileReportExportFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** QueuesReport */
+        get: operations["ApiV1ReportsQueuesQueuesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/signup": {
         parameters: {
             query?: never;
@@ -1818,6 +2159,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AgentFiguresOut */
+        AgentFiguresOut: {
+            /** Format: uuid */
+            agentId: string;
+            agentName: string;
+            answered: number;
+            answeredOutbound: number;
+            avgHandleSeconds: number;
+            bucket: string | null;
+            calls: number;
+            talkSeconds: number;
+        };
         /** AgentIn */
         AgentIn: {
             /** @default false */
@@ -1858,6 +2211,12 @@ export interface components {
             skills?: {
                 [key: string]: number;
             } | null;
+        };
+        /** AgentReportOut */
+        AgentReportOut: {
+            range: components["schemas"]["ReportRange"];
+            series: components["schemas"]["AgentFiguresOut"][];
+            totals: components["schemas"]["AgentFiguresOut"][];
         };
         /** AttemptOut */
         AttemptOut: {
@@ -1990,6 +2349,51 @@ export interface components {
             /** @default  */
             targetKind: string;
         };
+        /** CallDetailOut */
+        CallDetailOut: {
+            agentName: string | null;
+            agentUserId: string | null;
+            answeredAt: string | null;
+            /** Format: date-time */
+            arrivedAt: string;
+            bridgedAt: string | null;
+            callKey: string;
+            direction: string;
+            disposition: string | null;
+            dtmf: string;
+            durationSeconds: number;
+            endedAt: string | null;
+            extension: string | null;
+            fromNumber: string;
+            hangupCause: string;
+            hangupSide: string;
+            /** Format: uuid */
+            id: string;
+            legs: {
+                [key: string]: unknown;
+            }[];
+            queueId: string | null;
+            queueName: string | null;
+            queuedAt: string | null;
+            recording: components["schemas"]["RecordingOut"] | null;
+            talkSeconds: number;
+            toNumber: string;
+            waitSeconds: number | null;
+        };
+        /** CallExportIn */
+        CallExportIn: {
+            agentId?: string | null;
+            /** @enum {null|string} */
+            direction?: "inbound" | "outbound" | "internal" | null;
+            disposition?: string | null;
+            extension?: string | null;
+            hasRecording?: boolean | null;
+            minDuration?: number | null;
+            number?: string | null;
+            queueId?: string | null;
+            since?: string | null;
+            until?: string | null;
+        };
         /** CallRecordOut */
         CallRecordOut: {
             agentUserId: string | null;
@@ -2010,6 +2414,31 @@ export interface components {
             legs: {
                 [key: string]: unknown;
             }[];
+            toNumber: string;
+        };
+        /** CallRowOut */
+        CallRowOut: {
+            agentName: string | null;
+            agentUserId: string | null;
+            answeredAt: string | null;
+            /** Format: date-time */
+            arrivedAt: string;
+            bridgedAt: string | null;
+            callKey: string;
+            direction: string;
+            disposition: string | null;
+            durationSeconds: number;
+            endedAt: string | null;
+            extension: string | null;
+            fromNumber: string;
+            hangupCause: string;
+            hangupSide: string;
+            /** Format: uuid */
+            id: string;
+            queueId: string | null;
+            queueName: string | null;
+            recording: components["schemas"]["RecordingOut"] | null;
+            talkSeconds: number;
             toNumber: string;
         };
         /** CallbackIn */
@@ -2226,6 +2655,13 @@ export interface components {
         ExportIn: {
             since?: string | null;
             until?: string | null;
+        };
+        /** ExportJobOut */
+        ExportJobOut: {
+            fileUrl?: string | null;
+            key: string;
+            rows?: number | null;
+            status: string;
         };
         /** ExtensionIn */
         ExtensionIn: {
@@ -2594,6 +3030,13 @@ export interface components {
          * @enum {string}
          */
         OverflowKind: "none" | "queue" | "voicemail" | "external";
+        /** Page[CallRowOut] */
+        "Page_app.calls.history_schemas.CallRowOut_": {
+            items: components["schemas"]["CallRowOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /** Page[CallRecordOut] */
         "Page_app.calls.schemas.CallRecordOut_": {
             items: components["schemas"]["CallRecordOut"][];
@@ -2727,6 +3170,21 @@ export interface components {
             language: string;
             name: string;
         };
+        /** QueueFiguresOut */
+        QueueFiguresOut: {
+            abandoned: number;
+            answered: number;
+            answeredInSl: number;
+            avgAnswerSeconds: number;
+            avgWaitSeconds: number;
+            bucket: string | null;
+            longestWaitSeconds: number;
+            offered: number;
+            /** Format: uuid */
+            queueId: string;
+            queueName: string;
+            serviceLevel: number;
+        };
         /** QueueIn */
         QueueIn: {
             /** @default 30 */
@@ -2795,10 +3253,57 @@ export interface components {
             /** @default true */
             wrapUp: boolean;
         };
+        /** QueueReportOut */
+        QueueReportOut: {
+            range: components["schemas"]["ReportRange"];
+            series: components["schemas"]["QueueFiguresOut"][];
+            totals: components["schemas"]["QueueFiguresOut"][];
+        };
         /** ReasonIO */
         ReasonIO: {
             code: string;
             label: string;
+        };
+        /** RecordingOut */
+        RecordingOut: {
+            audioUrl: string;
+            callId: string | null;
+            callKey: string;
+            downloadUrl: string;
+            durationSeconds: number;
+            /** Format: uuid */
+            id: string;
+            listened: boolean;
+            listenedAt: string | null;
+            sizeBytes: number;
+            timesListened: number;
+        };
+        /** ReportExportIn */
+        ReportExportIn: {
+            /** @enum {string} */
+            kind: "agents" | "queues";
+            /**
+             * @default day
+             * @enum {string}
+             */
+            period: "day" | "week" | "month" | "year";
+            since?: string | null;
+            /** @default 20 */
+            slSeconds: number;
+            /** @default Asia/Shanghai */
+            tz: string;
+            until?: string | null;
+        };
+        /** ReportRange */
+        ReportRange: {
+            /** @enum {string} */
+            period: "day" | "week" | "month" | "year";
+            /** Format: date-time */
+            since: string;
+            slSeconds: number;
+            tz: string;
+            /** Format: date-time */
+            until: string;
         };
         /** RetryRuleIn */
         RetryRuleIn: {
@@ -4625,6 +5130,121 @@ export interface operations {
             };
         };
     };
+    ApiV1CallsExportsStartCallsExport: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallExportIn"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CallsExportsKeyCallsExportStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CallsExportsKeyFileCallsExportFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiV1CallsLiveLive: {
         parameters: {
             query?: never;
@@ -4641,6 +5261,130 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LiveCallOut"][];
+                };
+            };
+        };
+    };
+    ApiV1CallsSearchSearchCalls: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                agentId?: string | null;
+                extension?: string | null;
+                number?: string | null;
+                direction?: "inbound" | "outbound" | "internal" | null;
+                minDuration?: number | null;
+                queueId?: string | null;
+                disposition?: string | null;
+                hasRecording?: boolean | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_app.calls.history_schemas.CallRowOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CallsCallIdCallDetail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallDetailOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CtiAgentsUserIdBargeBarge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
                 };
             };
         };
@@ -4685,6 +5429,162 @@ export interface operations {
         };
     };
     ApiV1CtiAgentsUserIdForceSignOutForceSignOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CtiAgentsUserIdListenListen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CtiAgentsUserIdRecordRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CtiAgentsUserIdReleaseRelease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CtiAgentsUserIdWhisperWhisper: {
         parameters: {
             query?: never;
             header?: never;
@@ -7583,6 +8483,436 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_app.tenants.schemas.TenantOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1RecordingsSearchRecordings: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                agentId?: string | null;
+                extension?: string | null;
+                number?: string | null;
+                direction?: "inbound" | "outbound" | "internal" | null;
+                minDuration?: number | null;
+                queueId?: string | null;
+                disposition?: string | null;
+                listened?: boolean | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_app.calls.history_schemas.CallRowOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1RecordingsRecordingIdRecordingDetail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1RecordingsRecordingIdAudioRecordingAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1RecordingsRecordingIdDownloadRecordingDownload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1RecordingsRecordingIdListenedMarkRecordingListened: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1RecordingsRecordingIdListenedMarkRecordingUnlistened: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ReportsAgentsAgentsReport: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                period?: "day" | "week" | "month" | "year";
+                tz?: string;
+                slSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentReportOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ReportsExportsStartReportExport: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportExportIn"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ReportsExportsKeyReportExportStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ReportsExportsKeyFileReportExportFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ReportsQueuesQueuesReport: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                period?: "day" | "week" | "month" | "year";
+                tz?: string;
+                slSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueReportOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

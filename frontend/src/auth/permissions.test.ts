@@ -6,7 +6,7 @@ const paths = (role: string) => navFor(role).map((item) => item.path);
 
 describe("navigation by role", () => {
   it("shows agents their profile and the seat console", () => {
-    expect(paths("agent")).toEqual(["/portal/profile", "/seat"]);
+    expect(paths("agent")).toEqual(["/portal/profile", "/seat", "/portal/recordings"]);
     expect(homeFor("agent")).toBe("/portal/profile");
   });
 
@@ -27,6 +27,9 @@ describe("navigation by role", () => {
       "/portal/queues",
       "/portal/agents",
       "/portal/campaigns",
+      "/portal/calls",
+      "/portal/recordings",
+      "/portal/reports",
     ]);
     expect(homeFor("admin")).toBe("/portal");
   });
@@ -43,6 +46,13 @@ describe("navigation by role", () => {
   it("gives QA read-only settings and no audit log", () => {
     expect(paths("qa")).not.toContain("/portal/audit");
     expect(can("qa", "settings.write")).toBe(false);
+  });
+
+  it("gives calls and recordings to QA, recordings only to agents, reports to supervisors", () => {
+    expect(paths("qa")).toEqual(expect.arrayContaining(["/portal/calls", "/portal/recordings"]));
+    expect(paths("qa")).not.toContain("/portal/reports");
+    expect(paths("agent")).not.toContain("/portal/calls");
+    expect(paths("supervisor")).toEqual(expect.arrayContaining(["/portal/calls", "/portal/recordings", "/portal/reports"]));
   });
 
   it("gives queues and agents to admins and supervisors, campaigns also to QA (read-only)", () => {

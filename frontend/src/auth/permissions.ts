@@ -27,7 +27,9 @@ export type Perm =
   | "acd.assign"
   | "dialer.read"
   | "dialer.write"
-  | "dialer.work";
+  | "dialer.work"
+  | "recordings.listen"
+  | "reports.read";
 
 const MATRIX = matrix as Record<string, readonly string[]>;
 
@@ -61,6 +63,9 @@ export const NAV: readonly NavItem[] = [
   { key: "queues", path: "/portal/queues", perm: "acd.read", section: "portal" },
   { key: "agents", path: "/portal/agents", perm: "acd.read", section: "portal" },
   { key: "campaigns", path: "/portal/campaigns", perm: "dialer.read", section: "portal" },
+  { key: "calls", path: "/portal/calls", perm: "calls.read", section: "portal" },
+  { key: "recordings", path: "/portal/recordings", perm: "recordings.listen", section: "portal" },
+  { key: "reports", path: "/portal/reports", perm: "reports.read", section: "portal" },
 ];
 
 export function navFor(role: string | undefined): NavItem[] {

@@ -1,5 +1,6 @@
 // English strings. zh-CN.ts must have the same keys (the type checker enforces it).
 import { ivrEn } from "../ivr/i18n";
+import { callsEn, recordingsEn, reportsEn } from "../pages/calls/i18n";
 import { dialerEn } from "../pages/campaigns/i18n";
 import { acdEn } from "../pages/queues/i18n";
 import { seatEn } from "../seat/i18n";
@@ -63,6 +64,9 @@ const en = {
     queues: "Queues",
     agents: "Agents & skills",
     campaigns: "Campaigns",
+    calls: "Calls",
+    recordings: "Recordings",
+    reports: "Reports",
     sections: { portal: "Portal", settings: "Settings", admin: "Administration", account: "Account" },
   },
   roles: { admin: "Admin", supervisor: "Supervisor", qa: "QA", agent: "Agent", operator: "Operator" },
@@ -230,6 +234,9 @@ const en = {
   ivr: ivrEn,
   seat: seatEn,
   wallboard: wallboardEn,
+  calls: callsEn,
+  recordings: recordingsEn,
+  reports: reportsEn,
   acd: acdEn,
   dialer: dialerEn,
 };

@@ -1,4 +1,5 @@
 import { ivrZh } from "../ivr/i18n";
+import { callsZh, recordingsZh, reportsZh } from "../pages/calls/i18n";
 import { dialerZh } from "../pages/campaigns/i18n";
 import { acdZh } from "../pages/queues/i18n";
 import { seatZh } from "../seat/i18n";
@@ -63,6 +64,9 @@ const zhCN: Messages = {
     queues: "队列",
     agents: "坐席与技能",
     campaigns: "外呼活动",
+    calls: "通话记录",
+    recordings: "录音",
+    reports: "报表",
     sections: { portal: "门户", settings: "配置", admin: "管理", account: "账户" },
   },
   roles: { admin: "管理员", supervisor: "班长", qa: "质检", agent: "坐席", operator: "平台运维" },
@@ -230,6 +234,9 @@ const zhCN: Messages = {
   ivr: ivrZh,
   seat: seatZh,
   wallboard: wallboardZh,
+  calls: callsZh,
+  recordings: recordingsZh,
+  reports: reportsZh,
   acd: acdZh,
   dialer: dialerZh,
 };
