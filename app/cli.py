@@ -63,6 +63,10 @@ def worker(processes: int, threads: int) -> None:
         str(processes),
         "--threads",
         str(threads),
+        # API-2: the webhook dispatcher (app/api/dispatcher.py), one process beside the workers;
+        # FASTLINE_WEBHOOK_DISPATCHER=0 turns it off.
+        "--fork-function",
+        "app.api.dispatcher:run",
     ]
     os.execv(sys.executable, args)  # noqa: S606 - replaces this process with the worker
 
