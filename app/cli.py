@@ -53,7 +53,8 @@ def serve(host: str | None, port: int | None, reload: bool) -> None:
 @click.option("--processes", default=1, type=int)
 @click.option("--threads", default=2, type=int)
 def worker(processes: int, threads: int) -> None:
-    """Run Dramatiq workers for every actor."""
+    """Run Dramatiq workers for every actor, and the periodic scheduler (app/worker/scheduler.py:
+    one process beside the workers; FASTLINE_SCHEDULER=0 turns it off)."""
     args = [
         sys.executable,
         "-m",
@@ -63,6 +64,8 @@ def worker(processes: int, threads: int) -> None:
         str(processes),
         "--threads",
         str(threads),
+        "--fork-function",
+        "app.worker.scheduler:run",
         # API-2: the webhook dispatcher (app/api/dispatcher.py), one process beside the workers;
         # FASTLINE_WEBHOOK_DISPATCHER=0 turns it off.
         "--fork-function",
