@@ -13,6 +13,7 @@ from app.api.oauth import OAUTH2_SCHEME, token_endpoint
 from app.billing.controllers import BillingController
 from app.calls.controllers import CallController
 from app.calls.history_controllers import CallHistoryController
+from app.calls.wrapup_controllers import WrapupController
 from app.db.deps import provide_db_session
 from app.dialer.controllers import ROUTE_HANDLERS as DIALER_HANDLERS
 from app.health import health, ready
@@ -69,6 +70,7 @@ def create_app() -> Litestar:
             wallboard_socket,
             CallController,
             CallHistoryController,
+            WrapupController,
             RecordingController,
             ReportController,
             BillingController,

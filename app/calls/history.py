@@ -16,10 +16,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calls.models import CallRecord, Recording
+from app.calls.wrapup import CallWrapup
 from app.dialer.leads import mask_number
 from app.dialer.models import LeadAttempt
 from app.dialer.numbers import NumberError, normalize
@@ -130,7 +131,17 @@ def number_digits(typed: str) -> str:
 
 
 def _disposition_column() -> Any:
-    return (
+    """The agent's wrap-up of the call (app/calls/wrapup.py), else the dialer's disposition of
+    the call's newest lead attempt."""
+    wrapped = (
+        select(CallWrapup.code)
+        .where(
+            CallWrapup.tenant_id == CallRecord.tenant_id,
+            CallWrapup.call_key == CallRecord.call_key,
+        )
+        .scalar_subquery()
+    )
+    attempt = (
         select(LeadAttempt.disposition)
         .where(
             LeadAttempt.tenant_id == CallRecord.tenant_id,
@@ -140,6 +151,7 @@ def _disposition_column() -> Any:
         .limit(1)
         .scalar_subquery()
     )
+    return func.coalesce(wrapped, attempt)
 
 
 def call_query(scope: CallScope, f: CallFilters) -> Select[Any]:
@@ -194,13 +206,7 @@ def _filtered(stmt: Select[Any], f: CallFilters) -> Select[Any]:
     if f.queue_id:
         stmt = stmt.where(CallRecord.queue_id == f.queue_id)
     if f.disposition:
-        stmt = stmt.where(
-            exists().where(
-                LeadAttempt.tenant_id == CallRecord.tenant_id,
-                LeadAttempt.call_key == CallRecord.call_key,
-                LeadAttempt.disposition == f.disposition,
-            )
-        )
+        stmt = stmt.where(_disposition_column() == f.disposition)
     if f.has_recording is not None:
         stmt = stmt.where(Recording.id.is_not(None) if f.has_recording else Recording.id.is_(None))
     if f.listened is not None:
