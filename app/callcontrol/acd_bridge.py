@@ -103,9 +103,9 @@ async def invite_leg(
     """INVITE a new leg with rtpengine's SDP for the far side; (the answered leg, 2xx) or
     (None, final status) — unlike B2bua._dial, a failure does NOT end the customer's call."""
     b2bua, session = runner.b2bua, runner.session
-    leg = b2bua._outbound_leg(session, role, AGENT_TAG, target, from_user, from_host)
-    leg.local_sdp = runner.agent_sdp
-    request = b2bua._invite_request(session, leg, runner.agent_sdp, via_proxy)
+    leg = b2bua._outbound_leg(session, role, runner.agent_tag, target, from_user, from_host)
+    leg.local_sdp = sdp = await runner.sdp_for_agent()
+    request = b2bua._invite_request(session, leg, sdp, via_proxy)
     response = await _ring_once(runner, leg, request, ring_for)
     if response.status in (401, 407) and auth is not None:
         retry = authorize_request(request, response, *auth)  # RFC 3261 22.2
@@ -147,17 +147,25 @@ async def bridge(runner: IvrRunner, agent: LegRuntime, extension: str,
                  user_id: UUID | None) -> None:  # fmt: skip
     """rtpengine answer(to-tag agent): the caller and the agent hear each other."""
     b2bua, session = runner.b2bua, runner.session
+    if runner.consult is not None:
+        # SEAT-6 attended transfer to a queue: the transferring agent talks to them first.
+        await runner.consult(agent, extension, user_id)
+        return
     await stop_music(runner)
     toward_customer = await b2bua.ng.answer(
-        session.media_id, "c", AGENT_TAG, agent.remote_sdp, TOWARD_SIP
+        session.media_id, "c", runner.agent_tag, agent.remote_sdp, TOWARD_SIP
     )
     session.customer_sdps.append(toward_customer.sdp)
     if extension:
         session.call.extension, session.call.agent_user_id = extension, user_id
     await b2bua._bridged(session)
+    if runner.on_bridged is not None:
+        await runner.on_bridged(agent)  # a transferred call: call control's agent changes
 
 
 async def move(runner: IvrRunner, state: CallState) -> None:
+    if runner.consult is not None:
+        return  # an attended transfer: the call stays bridged with its agent meanwhile
     if runner.session.call.state is not state:
         await runner.b2bua._move(runner.session, state)
 
@@ -256,7 +264,8 @@ async def enqueue(runner: IvrRunner, action: ip.Enqueue) -> bool:
     try:
         decision = await acd.offer(AcdCall(
             call_id=call.key, queue_id=str(queue.id), caller=call.from_number,
-            priority=action.priority, vip=action.vip, node=node))  # fmt: skip
+            priority=action.priority, vip=action.vip, node=node,
+            transferred=runner.transferred))  # fmt: skip
         handled = await serve(runner, acd, queue, waiter, decision)
         if handled:
             await runner.session.done.wait()

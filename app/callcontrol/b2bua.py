@@ -682,7 +682,7 @@ class B2bua:
 
     async def _bridged(self, session: CallSession) -> None:
         await self._move(session, CallState.BRIDGED)
-        if self.config.record_calls:
+        if self.config.record_calls and not session.recording:  # again after a transfer
             try:
                 await self.ng.start_recording(session.media_id, metadata=session.call.key)
                 session.recording = True

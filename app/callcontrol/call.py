@@ -48,10 +48,16 @@ class LegRole(enum.StrEnum):
 
 CALL_TRANSITIONS: dict[CallState, frozenset[CallState]] = {
     CallState.ARRIVING: frozenset({CallState.IVR, CallState.RINGING, CallState.ENDED}),
-    CallState.IVR: frozenset({CallState.QUEUED, CallState.RINGING, CallState.ENDED}),
+    # IVR -> BRIDGED: a caller an agent sent into a flow comes back to them (IVR-7).
+    CallState.IVR: frozenset(
+        {CallState.QUEUED, CallState.RINGING, CallState.BRIDGED, CallState.ENDED}
+    ),
     CallState.QUEUED: frozenset({CallState.RINGING, CallState.ENDED}),
     CallState.RINGING: frozenset({CallState.BRIDGED, CallState.QUEUED, CallState.ENDED}),
-    CallState.BRIDGED: frozenset({CallState.ENDED}),
+    # A bridged customer sent on by its agent: to a flow or a queue (SEAT-6, IVR-7, REC-6).
+    CallState.BRIDGED: frozenset(
+        {CallState.IVR, CallState.QUEUED, CallState.RINGING, CallState.ENDED}
+    ),
     CallState.ENDED: frozenset(),
 }
 
@@ -149,7 +155,7 @@ class Call:
             raise InvalidTransition(f"call {self.key}: {self.state} -> {state}")
         previous, self.state = self.state, state
         if state is CallState.BRIDGED:
-            self.bridged_at = now()
+            self.bridged_at = self.bridged_at or now()  # the first bridge (CDR)
         elif state is CallState.ENDED:
             self.ended_at = now()
         return self.event("call.state", previous=str(previous))

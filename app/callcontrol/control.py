@@ -2,8 +2,8 @@
 
 Every command taken from `t:<t>:callcontrol:commands` gets exactly one reply
 (`app/seats/cti_commands.py: send_reply`): `ok` with a result, or an error with a status
-(400 bad arguments, 404 no such call/leg/target, 409 not in a state for it, 501 not built yet,
-502 rtpengine refused). Commands that ring somebody reply as soon as the INVITE is out
+(400 bad arguments, 404 no such call/leg/target, 409 not in a state for it, 502 rtpengine
+refused). Commands that ring somebody reply as soon as the INVITE is out
 (`"state": "ringing"`): the CTI waits 5 s, a phone may ring for 30.
 
 Media paths (rtpengine 10.5; `connect` below is an `offer`(X, to-tag=Y) + `answer`(X, Y) pair
@@ -18,6 +18,13 @@ re-INVITEd, the same trade-off as the B2BUA's bridge):
 - attended transfer: `connect(customer, black hole)` + music; `connect(agent, target)` for the
   consultation; complete = BYE the agent, `connect(customer, target)`; cancel = CANCEL/BYE the
   target, `connect(customer, agent)`.
+- transfer to a queue or an IVR flow, IVR-7 `ivr_and_back` and the REC-6 survey after the
+  agent hangs up: redirect.py (the live IVR runner and the ACD on the customer leg). Attended
+  to a queue: the customer on hold, the queue's agent rings with the agent's media, then
+  complete/cancel as above.
+- a seat rung with the first offer's SDP (inbound IVR/queue calls) sends its RTP to the port of
+  rtpengine's "ivr" monologue, never re-INVITEd: `_ingress` finds the monologue owning the port
+  we gave a leg (rtpengine `query`), and blocking or re-associating the agent acts on that one.
 - 3-way conference and supervisor listen/whisper/barge: a `Mixer` room per call
   (app/callcontrol/media/mixer.py). The customer and agent legs stay anchored in rtpengine and
   are re-pointed at the room: `connect(X, "m"+X)` with an answer SDP naming the mixer
@@ -42,7 +49,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from app.callcontrol import live, routing
+from app.callcontrol import acd_bridge, live, redirect, routing
 from app.callcontrol.b2bua import (
     AGENT_TAG,
     BLACK_HOLE_SDP,
@@ -58,6 +65,8 @@ from app.callcontrol.media.ng import TOWARD_SIP, TOWARD_WEBRTC, MediaFlags, Rtpe
 from app.callcontrol.prompts import write_prompt
 from app.callcontrol.sip.dialog import Dialog
 from app.callcontrol.sip.message import SipUri
+from app.ivr_builder.flow import FlowDocument
+from app.seats.queues import AcdQueue
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +95,7 @@ CTI_COMMANDS = frozenset(
         "barge",
         "force_release",
         "record",
+        "ivr_and_back",
     }
 )
 
@@ -117,6 +127,16 @@ class CallControlState:
     room: Mixer | None = None
     side_calls: set[str] = field(default_factory=set)  # rtpengine calls of room-only legs
     legs_made: int = 0
+    # An attended transfer to a queue: the ACD's search for an agent, and who that agent is
+    # (extension, user id) once they answer the consultation.
+    queue_consult: asyncio.Task[None] | None = None
+    consult_owner: tuple[str, UUID | None] | None = None
+    ingress: dict[str, str] = field(default_factory=dict)  # leg tag -> monologue (_ingress)
+
+    def drop_queue_consult(self) -> None:
+        task, self.queue_consult, self.consult_owner = self.queue_consult, None, None
+        if task is not None and not task.done():
+            task.cancel()  # its ACD entry ends (the queue agent, if any, to wrap-up)
 
     def took_over(self, tag: str) -> None:
         """A transfer target is the call's agent now, with none of the old agent's states."""
@@ -167,6 +187,7 @@ class CallControl:
             "whisper": self.supervise,
             "barge": self.supervise,
             "record": self.record,
+            "ivr_and_back": self.ivr_and_back,
         }
         b2bua.on_leg_bye = self._leg_bye
 
@@ -246,6 +267,7 @@ class CallControl:
         state = self.states.pop(session.call.key, None)
         if state is None:
             return
+        state.drop_queue_consult()  # a queue still searching for the consultation: it stops
         # The room first: its sockets are ours, and the B2BUA's shutdown may cancel this task
         # while it waits on rtpengine below (an unclosed socket outlives the call otherwise).
         room, state.room = state.room, None
@@ -281,9 +303,11 @@ class CallControl:
                 raise CommandFailed(400, f"target of kind {kind} is a user id") from exc
         elif kind == "external":
             return await self._external(tenant_id, target)
+        elif kind in ("queue", "ivr"):
+            # A transfer takes them (redirect.py); a queue or a flow is nobody to talk to.
+            raise CommandFailed(400, f"A {kind} cannot join a conference: transfer to it.")
         else:
-            # Queues and IVR flows are reached through the ACD/IVR path in callcontrol.
-            raise CommandFailed(501, f"Transfer to a {kind} is not available yet.")
+            raise CommandFailed(400, f"Unknown target kind {kind!r}.")
         if seat is None:
             raise CommandFailed(404, f"No seat for {kind} {target!r}.")
         return Target(
@@ -318,6 +342,9 @@ class CallControl:
 
     async def hangup(self, tenant_id: UUID, args: dict[str, Any]) -> dict[str, Any]:
         session = self._session(tenant_id, args)
+        agent = session.legs.get(self._state(session).agent_tag)
+        if agent is not None and await self._survey(session, agent):
+            return {"ended": True, "survey": True}
         await self.b2bua.hangup(session, "agent hangup", "agent")
         return {"ended": True}
 
@@ -331,7 +358,7 @@ class CallControl:
         state, _, agent = self._bridged(session)
         if state.held:
             return {"held": True}
-        await self._music_on(session, agent.leg.media_tag, state)
+        await self._music_on(session, await self._ingress(session, agent), state)
         state.held = True
         await self._event(session, "call.hold", role="agent")
         return {"held": True}
@@ -341,7 +368,7 @@ class CallControl:
         state, _, agent = self._bridged(session)
         if not state.held:
             return {"held": False}
-        await self._music_off(session, agent.leg.media_tag, state)
+        await self._music_off(session, await self._ingress(session, agent), state)
         state.held = False
         await self._event(session, "call.resume", role="agent")
         return {"held": False}
@@ -378,7 +405,7 @@ class CallControl:
                 state.room.set_muted(agent.leg.media_tag, muted)
             elif not state.held:  # on hold the agent is blocked already
                 block = self.ng.block_media if muted else self.ng.unblock_media
-                await block(session.media_id, agent.leg.media_tag)
+                await block(session.media_id, await self._ingress(session, agent))
             state.muted = muted
         return {"muted": muted}
 
@@ -477,7 +504,7 @@ class CallControl:
         with contextlib.suppress(RtpengineError):
             # A phone that keeps sending after our BYE must not be heard (legs that talk to
             # the mixer directly are unknown to rtpengine: nothing to block).
-            await self.ng.block_media(session.media_id, rt.leg.media_tag)
+            await self.ng.block_media(session.media_id, await self._ingress(session, rt))
 
     async def _connect(
         self,
@@ -495,16 +522,32 @@ class CallControl:
             session.customer_sdps.append(reply.sdp)
         return reply.sdp
 
+    async def _ingress(self, session: CallSession, rt: LegRuntime) -> str:
+        """The rtpengine monologue whose port `rt`'s RTP arrives on: the one owning the port
+        in the SDP we gave it. A seat rung with the first offer's SDP (inbound IVR and queue
+        calls) sends to the "ivr" side's port, not its own tag's, as it is never re-INVITEd:
+        blocking or re-associating its own tag would leave its voice going to the customer."""
+        state = self._state(session)
+        tag = rt.leg.media_tag
+        if tag not in state.ingress:
+            owner = None
+            with contextlib.suppress(ValueError, RtpengineError):
+                port = _media_address(rt.local_sdp)[1]
+                owner = _port_owner(await self.ng.query(session.media_id), port)
+            state.ingress[tag] = owner or tag
+        return state.ingress[tag]
+
     async def _leg_bye(self, session: CallSession, rt: LegRuntime) -> bool:
         """A leg hung up. True when the call goes on without it (supervisor, third party,
         consultation target); False lets the B2BUA end the whole call."""
         state = self.states.get(session.call.key)
-        if state is None:
-            return False
+        if state is None:  # no command touched the call: only the survey may go on with it
+            return rt.leg.role is LegRole.AGENT and await self._survey(session, rt)
         tag = rt.leg.media_tag
         self.b2bua._dialogs.pop((rt.leg.sip_call_id, rt.local_tag), None)
         if state.consult is rt:
             state.consult = None
+            state.drop_queue_consult()
             await self._back_to_customer(session, state)
             return True
         if tag == state.agent_tag and state.consult is not None and _up(state.consult):
@@ -512,6 +555,8 @@ class CallControl:
             # completes the transfer.
             await self._leg_ended(session, rt, None)
             await self._hand_over(session, state, state.consult)
+            return True
+        if tag == state.agent_tag and await self._survey(session, rt):
             return True
         joined = state.room is not None and tag in state.room.participants
         if joined and state.room is not None and tag not in (CUSTOMER_TAG, state.agent_tag):
@@ -525,10 +570,12 @@ class CallControl:
     async def transfer(self, tenant_id: UUID, args: dict[str, Any]) -> dict[str, Any]:
         session = self._session(tenant_id, args)
         state, customer, agent = self._bridged(session)
-        if state.consult is not None or state.room is not None:
+        if state.consult is not None or state.room is not None or state.queue_consult:
             raise CommandFailed(409, "Finish the transfer or conference in progress first.")
-        target = await self._target(tenant_id, args)
         mode = str(args.get("mode") or "blind")
+        if str(args.get("targetKind") or "") in ("queue", "ivr"):
+            return await self._transfer_on(session, state, customer, agent, args, mode)
+        target = await self._target(tenant_id, args)
         tag = state.next_tag("x")
         if mode == "blind":
             await self._release(session, agent)
@@ -580,18 +627,16 @@ class CallControl:
         leg: LegRuntime,
         target: Target,
     ) -> None:
-        media = session.media_id
+        media, ingress = session.media_id, await self._ingress(session, agent)
         offer = await self.ng.offer(
-            media, agent.leg.media_tag, agent.remote_sdp, _flags(target), to_tag=leg.leg.media_tag
+            media, ingress, agent.remote_sdp, _flags(target), to_tag=leg.leg.media_tag
         )
         if not await self._ring(session, leg, offer.sdp, target):
             if state.consult is leg:
                 state.consult = None
                 await self._back_to_customer(session, state)
             return
-        await self.ng.answer(
-            media, agent.leg.media_tag, leg.leg.media_tag, leg.remote_sdp, _toward(agent)
-        )
+        await self.ng.answer(media, ingress, leg.leg.media_tag, leg.remote_sdp, _toward(agent))
 
     async def complete_transfer(self, tenant_id: UUID, args: dict[str, Any]) -> dict[str, Any]:
         session = self._session(tenant_id, args)
@@ -611,6 +656,9 @@ class CallControl:
         """The consultation target takes the customer; the agent is gone already."""
         customer = session.legs[CUSTOMER_TAG]
         state.consult = None
+        if state.consult_owner is not None:  # a queue's agent: the call is theirs now
+            session.call.extension, session.call.agent_user_id = state.consult_owner
+            state.consult_owner = None
         await self._connect(session, customer, leg.leg.media_tag, leg.remote_sdp, _toward(leg))
         with contextlib.suppress(RtpengineError):
             await self.ng.stop_media(session.media_id, CUSTOMER_TAG)
@@ -621,10 +669,12 @@ class CallControl:
         session = self._session(tenant_id, args)
         state = self._state(session)
         leg = state.consult
-        if leg is None:
+        if leg is None and state.queue_consult is None:
             raise CommandFailed(409, "No transfer in progress.")
         state.consult = None
-        await self._release(session, leg)
+        state.drop_queue_consult()
+        if leg is not None:
+            await self._release(session, leg)
         await self._back_to_customer(session, state)
         return {"transferred": False}
 
@@ -633,12 +683,159 @@ class CallControl:
         if not _up(customer) or not _up(agent):
             return
         assert customer is not None and agent is not None
-        await self._connect(
-            session, customer, agent.leg.media_tag, agent.remote_sdp, _toward(agent)
-        )
+        ingress = await self._ingress(session, agent)
+        await self._connect(session, customer, ingress, agent.remote_sdp, _toward(agent))
         with contextlib.suppress(RtpengineError):
             await self.ng.stop_media(session.media_id, CUSTOMER_TAG)
         await self._event(session, "call.resume", role="agent", reason="consultation ended")
+
+    # ------------------------------------------------------------------ queues and flows
+
+    async def _transfer_on(
+        self,
+        session: CallSession,
+        state: CallControlState,
+        customer: LegRuntime,
+        agent: LegRuntime,
+        args: dict[str, Any],
+        mode: str,
+    ) -> dict[str, Any]:
+        """SEAT-6: transfer to a queue (the ACD, as a transferred call) or into a published
+        IVR flow (redirect.py). Blind: the agent is released at once."""
+        tenant_id, kind = session.call.tenant_id, str(args["targetKind"])
+        ref = str(args.get("target") or "")
+        if mode not in ("blind", "attended"):
+            raise CommandFailed(400, "Transfer mode is blind or attended.")
+        by = str(args.get("agent") or session.call.agent_user_id or "")
+        queue: AcdQueue | None = None
+        if kind == "queue":
+            queue = await acd_bridge.find_queue(tenant_id, ref)
+            if queue is None:
+                raise CommandFailed(404, f"No queue {ref!r} in your company.")
+            if mode == "attended":
+                return await self._consult_queue(session, state, customer, agent, queue, by)
+        else:
+            if mode == "attended":
+                raise CommandFailed(
+                    400, "Nobody answers in a flow to consult: transfer blind, or use "
+                    "ivr_and_back to get the caller back."
+                )  # fmt: skip
+            flow_id, document = await self._flow(tenant_id, ref)
+        await self._release(session, agent)
+        await self._music_on(session, agent.leg.media_tag, CallControlState(muted=True))
+        tag = state.next_tag("q")
+
+        async def took_over(leg: LegRuntime) -> None:
+            state.took_over(leg.leg.media_tag)
+            await self._event(session, "call.transferred", leg=leg.leg.media_tag,
+                              mode="blind", targetKind=kind, target=ref)  # fmt: skip
+
+        if queue is not None:
+            work = redirect.to_queue(self.b2bua, session, queue, tag, by, took_over)
+        else:
+            work = redirect.to_flow(self.b2bua, session, flow_id, document, tag, by, took_over)
+        redirect.take_over(self.b2bua, session, work)
+        return {"state": "queued" if kind == "queue" else "ivr", "target": ref}
+
+    async def _consult_queue(
+        self,
+        session: CallSession,
+        state: CallControlState,
+        customer: LegRuntime,
+        agent: LegRuntime,
+        queue: AcdQueue,
+        by: str,
+    ) -> dict[str, Any]:
+        """Attended transfer to a queue: the customer on hold (music) while the ACD finds an
+        agent; that agent rings with the transferring agent's media and they consult; then
+        complete_transfer / cancel_transfer as for a person."""
+        media, tag = session.media_id, state.next_tag("q")
+        ingress = await self._ingress(session, agent)
+        await self._connect(session, customer, "held", BLACK_HOLE_SDP)
+        await self.ng.play_media(
+            media, CUSTOMER_TAG, file=str(self.hold_music), repeat_times=HOLD_REPEAT
+        )
+        offer = await self.ng.offer(media, ingress, agent.remote_sdp, TOWARD_SIP, to_tag=tag)
+
+        async def consult(leg: LegRuntime, extension: str, user_id: UUID | None) -> None:
+            await self.ng.answer(media, ingress, tag, leg.remote_sdp, _toward(agent))
+            state.consult, state.consult_owner = leg, (extension, user_id)
+            await self._event(session, "call.consult", leg=tag, targetKind="queue")
+
+        async def search() -> None:
+            found = await redirect.consult_queue(
+                self.b2bua, session, queue, tag, offer.sdp, by, consult
+            )
+            if found:
+                await session.done.wait()  # the ACD entry lives as long as the call
+            elif state.consult is None:
+                state.queue_consult = None
+                await self._back_to_customer(session, state)
+
+        state.queue_consult = self.b2bua._spawn(search())
+        await self._event(session, "call.hold", role="agent", reason="consultation")
+        return {"state": "queued", "target": str(queue.id)}
+
+    async def _flow(self, tenant_id: UUID, ref: str) -> tuple[UUID, FlowDocument]:
+        try:
+            flow_id = UUID(ref)
+        except ValueError as exc:
+            raise CommandFailed(400, "An IVR flow is named by its id.") from exc
+        document = await redirect.published(tenant_id, flow_id)
+        if document is None:
+            raise CommandFailed(404, "No such published IVR flow in your company.")
+        return flow_id, document
+
+    async def ivr_and_back(self, tenant_id: UUID, args: dict[str, Any]) -> dict[str, Any]:
+        """IVR-7: the caller goes into a flow (a PIN, the terms) and comes back to this agent,
+        who waits with music, with the digits and variables the flow collected."""
+        session = self._session(tenant_id, args)
+        state, customer, agent = self._bridged(session)
+        if state.consult is not None or state.room is not None or state.held:
+            raise CommandFailed(409, "Finish the hold, transfer or conference first.")
+        flow_id, document = await self._flow(tenant_id, str(args.get("flowId") or ""))
+        tag = state.next_tag("v")
+        # The caller hears only the flow; the agent, blocked (rtpengine still forwards an
+        # agent re-associated elsewhere to the caller), hears music.
+        ingress = await self._ingress(session, agent)
+        await self._connect(session, customer, "ivr" + tag, BLACK_HOLE_SDP)
+        await self.ng.block_media(session.media_id, ingress)
+        await self.ng.play_media(
+            session.media_id, agent.leg.media_tag, file=str(self.hold_music),
+            repeat_times=HOLD_REPEAT,
+        )  # fmt: skip
+
+        async def reconnect() -> None:
+            with contextlib.suppress(RtpengineError):
+                await self.ng.stop_media(session.media_id, agent.leg.media_tag)
+            await self.ng.unblock_media(session.media_id, ingress)
+            await self._connect(session, customer, ingress, agent.remote_sdp, _toward(agent))
+
+        work = redirect.and_back(self.b2bua, session, agent, flow_id, document, reconnect)
+        redirect.take_over(self.b2bua, session, work)
+        return {"state": "ivr", "flowId": str(flow_id)}
+
+    async def _survey(self, session: CallSession, agent: LegRuntime) -> bool:
+        """REC-6: the agent has hung up (or is hanging up) first; True when the customer is
+        sent into the queue's survey flow (the call ends after it)."""
+        state = self.states.get(session.call.key)
+        if session.call.state is not CallState.BRIDGED or session.ending:
+            return False
+        if state is not None and (state.consult is not None or state.room is not None):
+            return False
+        if agent.leg.media_tag != (state.agent_tag if state is not None else AGENT_TAG):
+            return False
+        found = await redirect.survey_flow(self.b2bua, session)
+        if found is None:
+            return False
+        flow_id, document = found
+        if agent.leg.state is not LegState.ENDED:
+            await self._release(session, agent)
+        else:
+            await self._leg_ended(session, agent, None)
+        work = redirect.survey(self.b2bua, session, agent, flow_id, document)
+        redirect.take_over(self.b2bua, session, work)
+        return True
 
     # ------------------------------------------------------------------ mixer rooms
 
@@ -835,6 +1032,17 @@ def _hold_music(prompt_dir: Path) -> Path:
     if not path.exists():
         write_prompt(path, HOLD_TONES)
     return path.resolve()
+
+
+def _port_owner(query: dict[str, Any], port: int) -> str | None:
+    """The tag of the monologue with a stream on local `port` in an rtpengine `query`."""
+    tags = query.get("tags")
+    for tag, mono in tags.items() if isinstance(tags, dict) else ():
+        for media in mono.get("medias", []) if isinstance(mono, dict) else ():
+            for stream in media.get("streams", []) if isinstance(media, dict) else ():
+                if isinstance(stream, dict) and stream.get("local port") == port:
+                    return str(tag)
+    return None
 
 
 def _media_address(sdp: str) -> tuple[str, int]:

@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from app.callcontrol import live
 from app.callcontrol.media.dtmf import DtmfSubscription
-from app.callcontrol.media.ng import RtpengineError
+from app.callcontrol.media.ng import TOWARD_SIP, RtpengineError
 from app.db.session import get_sessionmaker, tenant_session
 from app.ivr_builder import interpreter as ip
 from app.ivr_builder.flow import FlowDocument
@@ -136,6 +136,20 @@ class IvrRunner:
         self.steps_published = 0
         self.action_started: list[tuple[float, str]] = []  # (monotonic, action) for the bench
         self.recording_since: float | None = None  # voicemail: the caller is being recorded
+        # A call an agent sent on (redirect.py): the ACD boosts a transferred call; new agent
+        # legs get a tag of their own (the old agent's is blocked in rtpengine); `on_bridged`
+        # tells call control who the call's agent is now.
+        self.transferred = False
+        self.agent_tag = "a"  # b2bua.AGENT_TAG
+        self.on_bridged: Callable[[LegRuntime], Awaitable[None]] | None = None
+        # An attended transfer to a queue: the answering agent is handed to this instead of
+        # being bridged to the caller (leg, extension, user id).
+        self.consult: Callable[[LegRuntime, str, UUID | None], Awaitable[None]] | None = None
+        # IVR-7 and the survey (REC-6): the flow's end, or any node that would take the call
+        # out of the IVR, stops the runner instead (`left` says which); the caller goes back.
+        self.and_back = False
+        self.left: ip.Action | None = None
+        self.collected = ""  # every digit string the caller entered in this run (IVR-7)
 
     async def run(self) -> None:
         self.digits = self.b2bua.dtmf.subscribe(self.media_id, source_tag=CUSTOMER_TAG)
@@ -146,6 +160,9 @@ class IvrRunner:
                 self.action_started.append((time.monotonic(), type(action).__name__))
                 if not isinstance(action, WITHOUT_MEDIA) and not await self._answer_caller():
                     return  # no ACK came: the call is over
+                if isinstance(action, ip.LEAVES_IVR) and self.and_back:
+                    self.left = action
+                    return
                 if isinstance(action, ip.LEAVES_IVR):
                     follow = await self._leave(action)
                     if follow is None:
@@ -156,6 +173,18 @@ class IvrRunner:
                 action = self.interp.send(event)
         finally:
             self.digits.close()
+
+    async def sdp_for_agent(self) -> str:
+        """rtpengine's SDP for the next leg to bridge to the caller. A caller sent into a flow
+        by an agent gets it only when somebody is rung: a pending offer on the caller's side
+        would stop rtpengine reporting the caller's keys meanwhile."""
+        if not self.agent_sdp:
+            offer = await self.b2bua.ng.offer(
+                self.media_id, CUSTOMER_TAG, self.customer.remote_sdp, TOWARD_SIP,
+                to_tag=self.agent_tag,
+            )  # fmt: skip
+            return offer.sdp
+        return self.agent_sdp
 
     async def _answer_caller(self) -> bool:
         if self.answered:
@@ -316,6 +345,7 @@ class IvrRunner:
             self.digits.queue.get_nowait()
 
     async def _note_digits(self, digits: str) -> None:
+        self.collected = (self.collected + digits)[-256:]
         call = self.session.call
         call.dtmf = (call.dtmf + digits)[-64:]
         await live.save(self.b2bua.redis, call, call.event("call.dtmf", digit=digits))

@@ -6,10 +6,13 @@ callcontrol (and anything else that runs a flow for a real call) stores an answe
                               question="satisfaction", answer="5")
 
 One answer per (call, question): a caller asked again, or a retried store, keeps the last one.
+The answers are keyed by the call key, which is the CDR's (`call_record.call_key`) and the
+recording's: `satisfaction(...)` gives them per call for reports and recordings search.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -108,3 +111,19 @@ async def tallies(session: AsyncSession, tenant_id: UUID, f: AnswerFilter) -> li
     for question, (total, n) in weighted.items():
         out[question].average = round(total / n, 2) if n else None
     return list(out.values())
+
+
+async def satisfaction(session: AsyncSession, tenant_id: UUID,
+                       call_keys: Sequence[str]) -> dict[str, dict[str, str]]:  # fmt: skip
+    """Each call's survey answers (question -> answer), for the calls' CDRs and recordings."""
+    if not call_keys:
+        return {}
+    rows = await session.execute(
+        select(SurveyAnswer.call_key, SurveyAnswer.question, SurveyAnswer.answer).where(
+            SurveyAnswer.tenant_id == tenant_id, SurveyAnswer.call_key.in_(list(call_keys))
+        )
+    )
+    out: dict[str, dict[str, str]] = {}
+    for key, question, answer in rows.tuples():
+        out.setdefault(key, {})[question] = answer
+    return out
