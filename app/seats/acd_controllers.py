@@ -73,6 +73,8 @@ class QueueIn(Camel):
     announce_position: bool = True
     announce_wait: bool = True
     service_level_seconds: Annotated[int, msgspec.Meta(ge=1, le=600)] = 20
+    # REC-6: a published IVR flow of the tenant run when the agent hangs up first.
+    survey_flow_id: UUID | None = None
 
 
 class QueueOut(QueueIn):
@@ -163,6 +165,7 @@ def queue_out(q: AcdQueue) -> QueueOut:
         announce_position=q.announce_position,
         announce_wait=q.announce_wait,
         service_level_seconds=q.service_level_seconds,
+        survey_flow_id=q.survey_flow_id,
     )
 
 
@@ -173,6 +176,11 @@ async def _check_queue(
     if not await BusinessRepository(session=db, tenant_id=tenant_id).find_by_id(data.business_id):
         raise Problem(404, "No such business.")
     _check_skills(data.skills)
+    if data.survey_flow_id is not None:
+        from app.ivr_builder.models import IvrFlow
+
+        if await db.get(IvrFlow, (tenant_id, data.survey_flow_id)) is None:
+            raise Problem(404, "No such IVR flow for the survey.")
     target = data.overflow_target.strip()
     kind = data.overflow_kind
     if kind is OverflowKind.NONE:
@@ -216,6 +224,7 @@ def _fill_queue(q: AcdQueue, data: QueueIn, target: str) -> None:
         "announce_position",
         "announce_wait",
         "service_level_seconds",
+        "survey_flow_id",
     ):
         setattr(q, name, getattr(data, name))
     q.strategy = data.strategy.value
