@@ -20,7 +20,7 @@ from app.billing import schemas as s
 from app.billing import services, stripe_billing
 from app.billing.credit import may_dial
 from app.billing.models import Rate, RateTable
-from app.billing.rating import RateRow, call_cost, longest_prefix
+from app.billing.rating import MINOR, RateRow, call_cost, longest_prefix
 from app.db.deps import DbSession
 from app.lib.problems import Problem
 from app.tenants.auth import current_principal
@@ -329,7 +329,9 @@ async def account_out(tenant_id: Any) -> s.AccountOut:
             agent_seats=seats,
             stripe_customer_id=account.stripe_customer_id,
             stripe_subscription_id=account.stripe_subscription_id,
-            credit_limit=account.credit_limit,
+            credit_limit=(
+                account.credit_limit.quantize(MINOR) if account.credit_limit is not None else None
+            ),
             status=account.status,
             last_invoice_id=account.last_invoice_id,
         )

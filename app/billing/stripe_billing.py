@@ -8,7 +8,9 @@ invoices listed from Stripe, and webhooks (`invoice.paid` / `invoice.payment_suc
 `invoice.payment_failed`) that set the account's status and mark the usage they carried paid.
 
 Environment: `FASTLINE_STRIPE_API_KEY`, `FASTLINE_STRIPE_API_BASE` (unset: api.stripe.com;
-tests: a localstripe on 127.0.0.1), `FASTLINE_STRIPE_WEBHOOK_SECRET`.
+tests: a localstripe on 127.0.0.1), `FASTLINE_STRIPE_WEBHOOK_SECRET`,
+`FASTLINE_STRIPE_TRIAL_DAYS` (default 14: a new subscription starts with a trial, so no card
+is needed to subscribe).
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ FAILED_EVENTS = frozenset({"invoice.payment_failed"})
 
 class BillingNotConfigured(Exception):
     pass
+
+
+def trial_days() -> int:
+    return int(os.environ.get("FASTLINE_STRIPE_TRIAL_DAYS", "14"))
 
 
 def webhook_secret() -> str:
@@ -114,6 +120,8 @@ async def subscribe(tenant_id: UUID, tenant_name: str) -> BillingAccount:
                 {
                     "customer": account.stripe_customer_id,
                     "items": [{"plan": account.stripe_plan_id, "quantity": quantity(seats)}],
+                    # A trial: nothing is charged before the tenant has entered a card.
+                    "trial_period_days": trial_days(),
                     "metadata": {"tenant_id": str(tenant_id)},
                 }
             )
