@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.billing.credit import may_dial
 from app.callcontrol.live import live_calls
+from app.calls import masking
 from app.calls import schemas as s
 from app.calls.models import CallRecord
 from app.calls.services import search_call_records, send_command
@@ -142,4 +143,6 @@ class CallController(Controller):
             number=number,
             userId=str(principal.user_id),
         )
-        return s.ClickToCallOut(command_id=command_id, extension=ext.number, number=number)
+        # DIAL-6: agents get the number back masked; admins and supervisors as normalized.
+        shown = masking.shown(number, principal.role)
+        return s.ClickToCallOut(command_id=command_id, extension=ext.number, number=shown)

@@ -23,8 +23,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.calls.masking import mask_number
 from app.calls.models import CallRecord
 from app.db.session import tenant_session
+from app.lib.events import add_event
 from app.lib.keys import tenant_key
 
 log = logging.getLogger(__name__)
@@ -128,5 +130,23 @@ async def send_command(redis: Redis, tenant_id: UUID, name: str, **args: Any) ->
     pipe.rpush(commands_list(tenant_id), json.dumps(body))
     pipe.expire(commands_list(tenant_id), int(COMMAND_TTL) * 2)
     pipe.publish(commands_wakeup(tenant_id), command_id)
+    if name == "click_to_call":
+        await add_event(
+            pipe, tenant_id, "call.click_to_call", **click_to_call_event(command_id, args)
+        )
     await pipe.execute()
     return command_id
+
+
+def click_to_call_event(command_id: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """`call.click_to_call` on the tenant stream (the agent's console shows the call it asked
+    for): who, from which extension, the lead and campaign if any, and the number MASKED
+    (DIAL-6): the stream reaches agents. The real number is only in the command list, which
+    callcontrol alone reads."""
+    event = {
+        "commandId": command_id,
+        "agent": str(args.get("userId") or ""),
+        "extension": str(args.get("extension") or ""),
+        "number": mask_number(str(args.get("number") or "")),
+    }
+    return event | {k: str(args[k]) for k in ("leadId", "campaignId", "attemptId") if args.get(k)}

@@ -22,6 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.callcontrol.live import call_key_name
+from app.calls import masking
 from app.calls.models import CallRecord
 from app.db.session import tenant_session
 from app.lib.keys import tenant_key
@@ -383,6 +384,7 @@ async def queue_flags(
 
 
 AGENT_EVENTS = frozenset({"call_answered", "call_ended", "call_ring_failed"})
+MY_DIAL_EVENTS = {"call.click_to_call": "click_to_call", "dialer.callback.reminder": "reminder"}
 
 
 @dataclass
@@ -417,12 +419,17 @@ class AgentFeed:
                 "name": self.ctx.queue_names.get(fields["queue"], ""),
                 "allBusy": fields.get("all_busy") == "1",
             }
+        if kind in MY_DIAL_EVENTS and (fields.get("agent") or fields.get("agentId")) == me:
+            # DIAL-6/DIAL-5: the click-to-call the agent asked for, the agent's callback reminder.
+            out = {k: v for k, v in fields.items() if k not in ("type", "tenant")}
+            return {"type": MY_DIAL_EVENTS[kind]} | masking.for_agent(out)
         call = fields.get("callKey") or fields.get("call") or ""
         if call in self.calls and kind not in ("call_offered", "agent_state"):
-            # Callcontrol's own events (call.state, leg.state, call.hold...) of the agent's call.
-            return {"type": "call_event", "event": kind, "callId": call} | {
-                k: v for k, v in fields.items() if k not in ("type", "tenant", "callKey", "call")
-            }
+            # Callcontrol's own events (call.state, leg.state, call.hold...) of the agent's call;
+            # any customer number in them masked (DIAL-6).
+            return {"type": "call_event", "event": kind, "callId": call} | masking.for_agent(
+                {k: v for k, v in fields.items() if k not in ("type", "tenant", "callKey", "call")}
+            )
         return None
 
     def is_my_offer(self, fields: dict[str, str]) -> bool:
