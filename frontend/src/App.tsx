@@ -8,6 +8,8 @@ import { FullPageLoader } from "./components/FullPageLoader";
 import { FlowsPage } from "./ivr/FlowsPage";
 import { PortalLayout } from "./layout/PortalLayout";
 import { AgentsPage } from "./pages/agents/AgentsPage";
+import { ApiClientsPage } from "./pages/api/ApiClientsPage";
+import { WebhooksPage } from "./pages/api/WebhooksPage";
 import { AuditPage } from "./pages/AuditPage";
 import { BusinessesPage } from "./pages/BusinessesPage";
 import { CalendarEditPage } from "./pages/calendars/CalendarEditPage";
@@ -67,6 +69,8 @@ export function App() {
         <Route path="campaigns/new" element={<CampaignEditPage />} />
         <Route path="campaigns/:campaignId" element={<CampaignEditPage />} />
         <Route path="security" element={<SecurityPage />} />
+        <Route path="api-clients" element={<ApiClientsPage />} />
+        <Route path="webhooks" element={<WebhooksPage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="password" element={<PasswordPage />} />
         <Route path="*" element={<NotFound />} />

@@ -113,6 +113,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/api-clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListClients */
+        get: operations["ApiV1ApiClientsListClients"];
+        put?: never;
+        /** CreateClient */
+        post: operations["ApiV1ApiClientsCreateClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** RevokeClient */
+        delete: operations["ApiV1ApiClientsClientIdRevokeClient"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -294,6 +329,177 @@ export interface paths {
         put?: never;
         /** TotpSetup */
         post: operations["ApiV1AuthTotpSetupTotpSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetAccount */
+        get: operations["ApiV1BillingAccountGetAccount"];
+        /** PutAccount */
+        put: operations["ApiV1BillingAccountPutAccount"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invoices */
+        get: operations["ApiV1BillingInvoicesInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/rate-tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListRateTables */
+        get: operations["ApiV1BillingRateTablesListRateTables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/rate-tables/{direction}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** PutRateTable */
+        put: operations["ApiV1BillingRateTablesDirectionPutRateTable"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/rate-tables/{direction}/match": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** MatchRate */
+        get: operations["ApiV1BillingRateTablesDirectionMatchMatchRate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RunRating */
+        post: operations["ApiV1BillingRatingRunRating"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/seats/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SyncSeats */
+        post: operations["ApiV1BillingSeatsSyncSyncSeats"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Subscribe */
+        post: operations["ApiV1BillingSubscriptionSubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage */
+        get: operations["ApiV1BillingUsageUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/usage/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ReportUsage */
+        post: operations["ApiV1BillingUsageReportReportUsage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -564,6 +770,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/wrapup-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListCodes */
+        get: operations["ApiV1CallsWrapupCodesListCodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calls/{call_id}": {
         parameters: {
             query?: never;
@@ -574,6 +797,24 @@ export interface paths {
         /** CallDetail */
         get: operations["ApiV1CallsCallIdCallDetail"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_key}/wrapup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetWrapup */
+        get: operations["ApiV1CallsCallKeyWrapupGetWrapup"];
+        /** SetWrapup */
+        put: operations["ApiV1CallsCallKeyWrapupSetWrapup"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2121,6 +2362,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListWebhooks */
+        get: operations["ApiV1WebhooksListWebhooks"];
+        put?: never;
+        /** CreateWebhook */
+        post: operations["ApiV1WebhooksCreateWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** EventTypes */
+        get: operations["ApiV1WebhooksEventTypesEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** DeleteWebhook */
+        delete: operations["ApiV1WebhooksWebhookIdDeleteWebhook"];
+        options?: never;
+        head?: never;
+        /** UpdateWebhook */
+        patch: operations["ApiV1WebhooksWebhookIdUpdateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListDeliveries */
+        get: operations["ApiV1WebhooksWebhookIdDeliveriesListDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SendTest */
+        post: operations["ApiV1WebhooksWebhookIdTestSendTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wrapup-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** ReplaceCodes */
+        put: operations["ApiV1WrapupCodesReplaceCodes"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2132,6 +2477,26 @@ export interface paths {
         get: operations["HealthHealth"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OAuth 2 token endpoint (client credentials)
+         * @description RFC 6749 section 4.4. Send `grant_type=client_credentials` (and optionally `scope`, space-separated) as application/x-www-form-urlencoded, authenticating with HTTP Basic (client id and secret) or `client_id` + `client_secret` in the body. The bearer token returned is valid for an hour for the scopes granted.
+         */
+        post: operations["OauthTokenTokenEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2159,6 +2524,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountIn */
+        AccountIn: {
+            /** @default false */
+            clearCreditLimit: boolean;
+            creditLimit?: string | null;
+            currency?: string | null;
+            seatPriceMinor?: number | null;
+        };
+        /** AccountOut */
+        AccountOut: {
+            agentSeats: number;
+            creditLimit: string | null;
+            currency: string;
+            dialRefusedReason: string;
+            lastInvoiceId: string | null;
+            mayDial: boolean;
+            seatPriceMinor: number;
+            seats: number;
+            status: string;
+            stripeCustomerId: string | null;
+            stripeSubscriptionId: string | null;
+            unpaid: string;
+        };
         /** AgentFiguresOut */
         AgentFiguresOut: {
             /** Format: uuid */
@@ -2218,20 +2606,44 @@ export interface components {
             series: components["schemas"]["AgentFiguresOut"][];
             totals: components["schemas"]["AgentFiguresOut"][];
         };
-        /** AttemptOut */
-        AttemptOut: {
-            answeredAt: string | null;
-            disposition: string | null;
-            endedAt: string | null;
+        /** ApiClientCreated */
+        ApiClientCreated: {
+            clientId: string;
+            /** @default  */
+            clientSecret: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string;
             /** Format: uuid */
             id: string;
-            /** Format: uuid */
-            leadId: string;
-            note: string;
-            outcome: string | null;
-            phone: string;
+            lastUsedAt: string | null;
+            name: string;
+            rateLimitPerMinute: number;
+            revokedAt: string | null;
+            scopes: string[];
+        };
+        /** ApiClientIn */
+        ApiClientIn: {
+            name: string;
+            /** @default 600 */
+            rateLimitPerMinute: number;
+            scopes: ("calls:read" | "calls:write" | "recordings:read" | "agents:read" | "webhooks:manage" | "leads:write")[];
+        };
+        /** ApiClientOut */
+        ApiClientOut: {
+            clientId: string;
             /** Format: date-time */
-            startedAt: string;
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: uuid */
+            id: string;
+            lastUsedAt: string | null;
+            name: string;
+            rateLimitPerMinute: number;
+            revokedAt: string | null;
+            scopes: string[];
         };
         /** AuditExportIn */
         AuditExportIn: {
@@ -2586,6 +2998,35 @@ export interface components {
             extension: string;
             number: string;
         };
+        /** CodeIn */
+        CodeIn: {
+            /** @default true */
+            active: boolean;
+            code: string;
+            label: string;
+        };
+        /** CodeOut */
+        CodeOut: {
+            code: string;
+            label: string;
+        };
+        /** DeliveryOut */
+        DeliveryOut: {
+            attemptLog: components["schemas"]["api_schemas_AttemptOut"][];
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            deliveredAt: string | null;
+            /** Format: uuid */
+            endpointId: string;
+            eventId: string;
+            eventType: string;
+            /** Format: uuid */
+            id: string;
+            lastStatusCode: number | null;
+            nextAttemptAt: string | null;
+            status: string;
+        };
         /** DialIn */
         DialIn: {
             extension?: string | null;
@@ -2819,6 +3260,17 @@ export interface components {
             items: components["schemas"]["InfoEntryOut"][];
             limit: number;
             offset: number;
+            total: number;
+        };
+        /** InvoiceOut */
+        InvoiceOut: {
+            amountDue: number;
+            amountPaid: number;
+            created: string | null;
+            currency: string;
+            id: string;
+            number: string;
+            status: string;
             total: number;
         };
         /** LeadListIn */
@@ -3215,6 +3667,7 @@ export interface components {
                 [key: string]: number;
             };
             strategy?: components["schemas"]["Strategy"];
+            surveyFlowId?: string | null;
             /** @default true */
             wrapUp: boolean;
         };
@@ -3250,6 +3703,7 @@ export interface components {
                 [key: string]: number;
             };
             strategy?: components["schemas"]["Strategy"];
+            surveyFlowId?: string | null;
             /** @default true */
             wrapUp: boolean;
         };
@@ -3258,6 +3712,61 @@ export interface components {
             range: components["schemas"]["ReportRange"];
             series: components["schemas"]["QueueFiguresOut"][];
             totals: components["schemas"]["QueueFiguresOut"][];
+        };
+        /** RateIO */
+        RateIO: {
+            /** @default 0 */
+            connectionFee: string;
+            /** @default  */
+            description: string;
+            /** @default 60 */
+            increment: number;
+            /** @default 60 */
+            initialIncrement: number;
+            prefix: string;
+            pricePerMinute: string;
+        };
+        /** RateMatchOut */
+        RateMatchOut: {
+            billableSeconds?: number | null;
+            connectionFee?: string | null;
+            cost?: string | null;
+            /** @default  */
+            description: string;
+            increment?: number | null;
+            initialIncrement?: number | null;
+            matched: boolean;
+            number: string;
+            prefix?: string | null;
+            pricePerMinute?: string | null;
+            seconds?: number | null;
+        };
+        /** RateRunIn */
+        RateRunIn: {
+            /** @default false */
+            rerate: boolean;
+            since?: string | null;
+            until?: string | null;
+        };
+        /** RateRunOut */
+        RateRunOut: {
+            rated: number;
+        };
+        /** RateTableIn */
+        RateTableIn: {
+            currency: string;
+            name: string;
+            rates: components["schemas"]["RateIO"][];
+        };
+        /** RateTableOut */
+        RateTableOut: {
+            currency: string;
+            /** @enum {string} */
+            direction: "outbound" | "inbound";
+            /** Format: uuid */
+            id: string;
+            name: string;
+            rates: components["schemas"]["RateIO"][];
         };
         /** ReasonIO */
         ReasonIO: {
@@ -3455,6 +3964,12 @@ export interface components {
             passwordMaxAgeDays?: number | null;
             requireTotpForAdmins?: boolean | null;
         };
+        /** TestEventOut */
+        TestEventOut: {
+            /** Format: uuid */
+            deliveryId: string;
+            eventId: string;
+        };
         /** TotpCodeIn */
         TotpCodeIn: {
             code: string;
@@ -3478,6 +3993,31 @@ export interface components {
             digest: string;
             /** @enum {string} */
             state: "ready" | "queued" | "missing";
+        };
+        /** UsageOut */
+        UsageOut: {
+            /** @enum {string} */
+            by: "seat" | "queue" | "campaign" | "tenant";
+            currency: string;
+            rows: components["schemas"]["UsageRowOut"][];
+            /** Format: date-time */
+            since: string;
+            total: string;
+            /** Format: date-time */
+            until: string;
+        };
+        /** UsageReportOut */
+        UsageReportOut: {
+            amountMinor: number;
+            stripeItemId: string | null;
+        };
+        /** UsageRowOut */
+        UsageRowOut: {
+            billableSeconds: number;
+            calls: number;
+            cost: string;
+            key: string | null;
+            name: string;
         };
         /** UserCreateIn */
         UserCreateIn: {
@@ -3548,6 +4088,46 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** WebhookCreated */
+        WebhookCreated: {
+            /** Format: date-time */
+            createdAt: string;
+            description: string;
+            enabled: boolean;
+            eventTypes: string[];
+            /** Format: uuid */
+            id: string;
+            /** @default  */
+            secret: string;
+            url: string;
+        };
+        /** WebhookIn */
+        WebhookIn: {
+            /** @default  */
+            description: string;
+            /** @default true */
+            enabled: boolean;
+            eventTypes: ("*" | "agent_state" | "call_offered" | "call_queued" | "call_answered" | "call_ring_failed" | "call_ended" | "call_abandoned" | "call_overflowed" | "queue_busy" | "call.arrived" | "call.state" | "leg.state" | "call.dtmf" | "call.hold" | "call.resume" | "ivr.step" | "dialer.import.progress" | "dialer.import.finished" | "dialer.campaign.status" | "dialer.callback.reminder" | "webhook.test")[];
+            url: string;
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            /** Format: date-time */
+            createdAt: string;
+            description: string;
+            enabled: boolean;
+            eventTypes: string[];
+            /** Format: uuid */
+            id: string;
+            url: string;
+        };
+        /** WebhookPatch */
+        WebhookPatch: {
+            description?: string | null;
+            enabled?: boolean | null;
+            eventTypes?: ("*" | "agent_state" | "call_offered" | "call_queued" | "call_answered" | "call_ring_failed" | "call_ended" | "call_abandoned" | "call_overflowed" | "queue_busy" | "call.arrived" | "call.state" | "leg.state" | "call.dtmf" | "call.hold" | "call.resume" | "ivr.step" | "dialer.import.progress" | "dialer.import.finished" | "dialer.campaign.status" | "dialer.callback.reminder" | "webhook.test")[] | null;
+            url?: string | null;
+        };
         /** WeeklyHours */
         WeeklyHours: {
             end: string;
@@ -3559,6 +4139,45 @@ export interface components {
             days?: number[] | null;
             end: string;
             start: string;
+        };
+        /** WrapupIn */
+        WrapupIn: {
+            code: string;
+            /** @default  */
+            note: string;
+        };
+        /** WrapupOut */
+        WrapupOut: {
+            agentUserId: string | null;
+            callKey: string;
+            code: string;
+            note: string;
+            wrappedAt: string;
+        };
+        /** AttemptOut */
+        api_schemas_AttemptOut: {
+            /** Format: date-time */
+            at: string;
+            attempt: number;
+            error: string | null;
+            latencyMs: number;
+            outcome: string;
+            statusCode: number | null;
+        };
+        /** AttemptOut */
+        dialer_schemas_AttemptOut: {
+            answeredAt: string | null;
+            disposition: string | null;
+            endedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            leadId: string;
+            note: string;
+            outcome: string | null;
+            phone: string;
+            /** Format: date-time */
+            startedAt: string;
         };
         /** JobOut */
         dialer_schemas_JobOut: {
@@ -4029,6 +4648,100 @@ export interface operations {
             };
         };
     };
+    ApiV1ApiClientsListClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientOut"][];
+                };
+            };
+        };
+    };
+    ApiV1ApiClientsCreateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiClientIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientCreated"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ApiClientsClientIdRevokeClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiV1AuditSearchAudit: {
         parameters: {
             query?: {
@@ -4394,6 +5107,324 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TotpSetupOut"];
+                };
+            };
+        };
+    };
+    ApiV1BillingAccountGetAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountOut"];
+                };
+            };
+        };
+    };
+    ApiV1BillingAccountPutAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1BillingInvoicesInvoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceOut"][];
+                };
+            };
+        };
+    };
+    ApiV1BillingRateTablesListRateTables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateTableOut"][];
+                };
+            };
+        };
+    };
+    ApiV1BillingRateTablesDirectionPutRateTable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                direction: "outbound" | "inbound";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateTableIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateTableOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1BillingRateTablesDirectionMatchMatchRate: {
+        parameters: {
+            query: {
+                number: string;
+                seconds?: number | null;
+            };
+            header?: never;
+            path: {
+                direction: "outbound" | "inbound";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateMatchOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1BillingRatingRunRating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateRunIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateRunOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1BillingSeatsSyncSyncSeats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountOut"];
+                };
+            };
+        };
+    };
+    ApiV1BillingSubscriptionSubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountOut"];
+                };
+            };
+        };
+    };
+    ApiV1BillingUsageUsage: {
+        parameters: {
+            query?: {
+                by?: "seat" | "queue" | "campaign" | "tenant";
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1BillingUsageReportReportUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReportOut"];
                 };
             };
         };
@@ -5313,6 +6344,26 @@ export interface operations {
             };
         };
     };
+    ApiV1CallsWrapupCodesListCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeOut"][];
+                };
+            };
+        };
+    };
     ApiV1CallsCallIdCallDetail: {
         parameters: {
             query?: never;
@@ -5331,6 +6382,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CallDetailOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CallsCallKeyWrapupGetWrapup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrapupOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CallsCallKeyWrapupSetWrapup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WrapupIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrapupOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -5857,7 +6986,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttemptOut"];
+                    "application/json": components["schemas"]["dialer_schemas_AttemptOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -9662,6 +10791,277 @@ export interface operations {
             };
         };
     };
+    ApiV1WebhooksListWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"][];
+                };
+            };
+        };
+    };
+    ApiV1WebhooksCreateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1WebhooksEventTypesEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+        };
+    };
+    ApiV1WebhooksWebhookIdDeleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1WebhooksWebhookIdUpdateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPatch"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1WebhooksWebhookIdDeliveriesListDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1WebhooksWebhookIdTestSendTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestEventOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1WrapupCodesReplaceCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeIn"][];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeOut"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     HealthHealth: {
         parameters: {
             query?: never;
@@ -9680,6 +11080,26 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    OauthTokenTokenEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
         };

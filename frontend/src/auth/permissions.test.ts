@@ -30,6 +30,8 @@ describe("navigation by role", () => {
       "/portal/calls",
       "/portal/recordings",
       "/portal/reports",
+      "/portal/api-clients",
+      "/portal/webhooks",
     ]);
     expect(homeFor("admin")).toBe("/portal");
   });

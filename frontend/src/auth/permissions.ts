@@ -29,7 +29,9 @@ export type Perm =
   | "dialer.write"
   | "dialer.work"
   | "recordings.listen"
-  | "reports.read";
+  | "reports.read"
+  | "api.manage"
+  | "webhooks.manage";
 
 const MATRIX = matrix as Record<string, readonly string[]>;
 
@@ -66,6 +68,9 @@ export const NAV: readonly NavItem[] = [
   { key: "calls", path: "/portal/calls", perm: "calls.read", section: "portal" },
   { key: "recordings", path: "/portal/recordings", perm: "recordings.listen", section: "portal" },
   { key: "reports", path: "/portal/reports", perm: "reports.read", section: "portal" },
+  // API-1, API-2 (app/api/): shown under "Administration".
+  { key: "apiClients", path: "/portal/api-clients", perm: "api.manage", section: "admin" },
+  { key: "webhooks", path: "/portal/webhooks", perm: "webhooks.manage", section: "admin" },
 ];
 
 export function navFor(role: string | undefined): NavItem[] {

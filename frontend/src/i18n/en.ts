@@ -1,6 +1,7 @@
 // English strings. zh-CN.ts must have the same keys (the type checker enforces it).
 import { ivrEn } from "../ivr/i18n";
 import { callsEn, recordingsEn, reportsEn } from "../pages/calls/i18n";
+import { apiEn } from "../pages/api/i18n";
 import { dialerEn } from "../pages/campaigns/i18n";
 import { acdEn } from "../pages/queues/i18n";
 import { seatEn } from "../seat/i18n";
@@ -57,6 +58,8 @@ const en = {
     lists: "Black / white lists",
     audit: "Audit log",
     security: "Security settings",
+    apiClients: "API clients",
+    webhooks: "Webhooks",
     profile: "My profile",
     ivr: "IVR flows",
     seat: "Seat console",
@@ -239,6 +242,7 @@ const en = {
   reports: reportsEn,
   acd: acdEn,
   dialer: dialerEn,
+  api: apiEn,
 };
 
 export default en;

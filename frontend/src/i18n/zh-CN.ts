@@ -1,5 +1,6 @@
 import { ivrZh } from "../ivr/i18n";
 import { callsZh, recordingsZh, reportsZh } from "../pages/calls/i18n";
+import { apiZh } from "../pages/api/i18n";
 import { dialerZh } from "../pages/campaigns/i18n";
 import { acdZh } from "../pages/queues/i18n";
 import { seatZh } from "../seat/i18n";
@@ -57,6 +58,8 @@ const zhCN: Messages = {
     lists: "黑白名单",
     audit: "审计日志",
     security: "安全设置",
+    apiClients: "API 客户端",
+    webhooks: "Webhook",
     profile: "个人资料",
     ivr: "IVR 流程",
     seat: "坐席工作台",
@@ -239,6 +242,7 @@ const zhCN: Messages = {
   reports: reportsZh,
   acd: acdZh,
   dialer: dialerZh,
+  api: apiZh,
 };
 
 export default zhCN;
