@@ -895,12 +895,13 @@ class CallControl:
     ) -> None:
         """Point rtpengine's side of `rt` at a mixer port (its SDP says where)."""
         media, tag = session.media_id, rt.leg.media_tag
-        toward_room = await self.ng.offer(media, tag, rt.remote_sdp, TOWARD_SIP, to_tag="m" + tag)
+        mono = await self._ingress(session, rt)  # where its RTP really arrives (queued calls)
+        toward_room = await self.ng.offer(media, mono, rt.remote_sdp, TOWARD_SIP, to_tag="m" + tag)
         law = _law(toward_room.sdp)
         host, port = _media_address(toward_room.sdp)
         member = await room.add_participant(tag, remote=(host, port), law=law, role=role)
         reply = await self.ng.answer(
-            media, tag, "m" + tag, _mixer_sdp(member.local, law), _toward(rt)
+            media, mono, "m" + tag, _mixer_sdp(member.local, law), _toward(rt)
         )
         if tag == CUSTOMER_TAG:
             session.customer_sdps.append(reply.sdp)

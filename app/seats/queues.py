@@ -58,6 +58,8 @@ class AcdQueue(TenantOwned):
     survey_flow_id: Mapped[UUID | None] = mapped_column(nullable=True)
     # REC-6: the flow a customer is sent into when the agent hangs up first (migration 0008).
     survey_flow_id: Mapped[UUID | None] = mapped_column(nullable=True)
+    # REC-6: the flow a customer is sent into when the agent hangs up first (migration 0008).
+    survey_flow_id: Mapped[UUID | None] = mapped_column(nullable=True)
 
     @property
     def acd_id(self) -> str:

@@ -228,13 +228,8 @@ async def test_rest_listen_whisper_barge_hear_matrix_then_force_release(
     await drop_tenant(redis, tenant.tenant_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="callcontrol: on a queued (IVR/ACD) call the agent's seat sends its RTP to the port "
-    "of rtpengine's 'ivr' monologue (the SDP of the agent's INVITE); the mixer re-points tag "
-    "'a', which receives nothing, so the agent's voice bypasses the mixer (supervisor hears "
-    "the customer only). See the SEAT-7 report.",
-)
+# The agent's seat sends its RTP to rtpengine's "ivr" monologue on a queued call: call control
+# re-points that one (CallControl._ingress), so the mixer hears the agent.
 async def test_rest_hear_matrix_on_a_call_the_acd_queued(
     b2bua: B2bua,  # noqa: F811
     client: httpx.AsyncClient,
