@@ -620,7 +620,12 @@ class B2bua:
             routes=routes,
             body=sdp.encode() if sdp else b"",
             content_type=SDP if sdp else None,
-            extra=[("X-Fastline-Tenant", str(session.call.tenant_id)), ("Allow", ALLOW)],
+            extra=[
+                ("X-Fastline-Tenant", str(session.call.tenant_id)),
+                # The edge passes it to seats as X-Call-Key and drops it toward trunks.
+                ("X-Fastline-Call", session.call.key),
+                ("Allow", ALLOW),
+            ],
         )
 
     async def _send_invite(

@@ -362,6 +362,8 @@ def challenging_carrier_scenario(
   <recv request="INVITE" crlf="true">
     <action>
       <ereg regexp="[^=]+$" search_in="hdr" header="From:" assign_to="caller_tag"/>
+      <ereg regexp="X-(Fastline-[A-Za-z]+|Call-Key):" search_in="msg" check_it_inverse="true"
+            assign_to="leaked"/>
     </action>
   </recv>
   <send>
@@ -456,6 +458,7 @@ def challenging_carrier_scenario(
   <recv request="INFO" timeout="100"/>
   <label id="end"/>
   <Reference variables="stale_route"/>
+  <Reference variables="leaked"/>
 </scenario>
 """
 

@@ -161,20 +161,29 @@ def seat_scenario(
     hangs_up_after_ms: int | None = None,
     reject: int | None = None,
     ring_ms: int = 200,
+    expect_call_key: bool = False,
 ) -> str:
     """A phone that rings, answers (with an SDP, or with an offer if the INVITE had none:
-    media_port is used either way), and waits for BYE or hangs up itself."""
+    media_port is used either way), and waits for BYE or hangs up itself. With
+    `expect_call_key` the scenario fails unless the INVITE names the call (X-Call-Key, added
+    by the edge for seats)."""
     tag = "[pid]SIPpTag01[call_number]"
+    actions = []
     # SIPp's [peer_tag_param] is empty on the UAS side: keep the caller's tag for our BYE.
-    keep_tag = (
-        """
+    if hangs_up_after_ms is not None:
+        actions.append(
+            '<ereg regexp="[^=]+$" search_in="hdr" header="From:" assign_to="caller_tag"/>'
+        )
+    if expect_call_key:
+        actions.append(
+            '<ereg regexp="[0-9a-f]{16,}" search_in="hdr" header="X-Call-Key:"'
+            ' check_it="true" assign_to="call_key"/>'
+        )
+    keep_tag = f"""
     <action>
-      <ereg regexp="[^=]+$" search_in="hdr" header="From:" assign_to="caller_tag"/>
+      {" ".join(actions)}
     </action>
-  """
-        if hangs_up_after_ms is not None
-        else ""
-    )
+  """ if actions else ""  # fmt: skip
     ringing = f"""  <recv request="INVITE" crlf="true" rrs="true">{keep_tag}</recv>
   <send>
     <![CDATA[
@@ -251,6 +260,8 @@ def seat_scenario(
 """
     else:
         body += _answer_bye() + "</scenario>\n"
+    if expect_call_key:  # SIPp refuses a variable that is set but never used
+        body = body.replace("</scenario>", '  <Reference variables="call_key"/>\n</scenario>')
     return body
 
 

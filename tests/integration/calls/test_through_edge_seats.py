@@ -68,7 +68,10 @@ async def test_click_to_call_through_the_edge_rings_the_seat_then_the_challengin
     await asyncio.to_thread(stack.register, "101", line, seat)
     agent_media, customer_media = await RtpPeer.open(), await RtpPeer.open()
     phone = await Sipp(
-        stack.workdir, "agent101", seat_scenario(media_port=agent_media.port), sipp_args(*seat)
+        stack.workdir,
+        "agent101",
+        seat_scenario(media_port=agent_media.port, expect_call_key=True),
+        sipp_args(*seat),
     ).start()
     carrier = await Sipp(
         stack.workdir,
