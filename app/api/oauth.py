@@ -170,7 +170,8 @@ async def load_client(client_id: str | None) -> ApiClient | None:
     return row if row is not None and row.revoked_at is None else None
 
 
-async def _issued(row: ApiClient, token: dict[str, Any], source_ip: str | None) -> None:
+async def _issued(row: ApiClient, token: dict[str, Any], source_ip: str | None) -> bool:
+    """Store the token; False if the client was revoked while it was being issued."""
     await tokens.store_access_token(
         get_redis(),
         token["access_token"],
@@ -181,6 +182,8 @@ async def _issued(row: ApiClient, token: dict[str, Any], source_ip: str | None) 
         user_id=row.created_by,
         rate_limit=row.rate_limit_per_minute,
     )
+    if await tokens.issued_after_revoke(get_redis(), token["access_token"], row.tenant_id, row.id):
+        return False
     async with tenant_session(row.tenant_id) as session:
         stored = await session.get(ApiClient, (row.tenant_id, row.id))
         if stored is not None:
@@ -200,6 +203,7 @@ async def _issued(row: ApiClient, token: dict[str, Any], source_ip: str | None) 
             detail={"scope": token["scope"]},
         )
     )
+    return True
 
 
 @post(
@@ -225,7 +229,8 @@ async def token_endpoint(request: Request[Any, Any, Any]) -> Response[Any]:
     status, body, headers = server.create_token_response(TokenRequest(uri, request.headers, form))
     if status == 200 and row is not None and server.issued:
         client = request.scope.get("client")
-        await _issued(row, server.issued[0], client[0] if client else None)
+        if not await _issued(row, server.issued[0], client[0] if client else None):
+            status, body = 401, {"error": "invalid_client", "error_description": "Revoked."}
     return Response(body, status_code=status, headers=dict(headers) | TOKEN_HEADERS)
 
 

@@ -123,12 +123,33 @@ async def resolve(redis: Redis, token: str) -> tuple[Principal, int] | None:
     return principal, int(data["rate_limit"])
 
 
+def _revoked_key(tenant_id: UUID, client_row_id: UUID) -> str:
+    return tenant_key(tenant_id, "api", "revoked", str(client_row_id))
+
+
 async def revoke_client_tokens(redis: Redis, tenant_id: UUID, client_row_id: UUID) -> None:
+    """End every live token of the client. The marker (kept as long as a token lives) closes
+    the race with a token being issued at the same moment: see `issued_after_revoke`."""
+    await redis.set(_revoked_key(tenant_id, client_row_id), "1", ex=ACCESS_TOKEN_TTL)
     index = _client_index(tenant_id, client_row_id)
     keys: set[str] = await redis.smembers(index)  # type: ignore[misc]
     if keys:
         await redis.delete(*keys)
     await redis.delete(index)
+
+
+async def issued_after_revoke(
+    redis: Redis, token: str, tenant_id: UUID, client_row_id: UUID
+) -> bool:
+    """Called after storing a new token: if the client was revoked meanwhile, drop the token.
+    Revoking sets its marker before reading the token index, and the issuer stores its token
+    (and index entry) before reading the marker, so one of the two always sees the other."""
+    if not await redis.exists(_revoked_key(tenant_id, client_row_id)):
+        return False
+    parts = _split(token)
+    if parts is not None:
+        await redis.delete(_token_key(*parts))
+    return True
 
 
 async def hit(redis: Redis, principal: Principal, limit: int, now: float | None = None) -> int:

@@ -179,3 +179,25 @@ async def test_openapi_shows_the_oauth_scheme(client):
     assert "calls:read" in flow["scopes"]
     assert {"oauth2": []} in spec["security"]
     assert "/oauth/token" in spec["paths"]
+
+
+async def test_a_token_issued_while_revoking_is_dropped(client, tenant):
+    from uuid import UUID
+
+    from app.api import tokens
+    from app.lib.redis import get_redis
+
+    created = await create_client(client, tenant, ["calls:read"])
+    row_id = UUID(created["id"])
+    redis = get_redis()
+    # The issuer stored its token just after the revoke read the index...
+    token = tokens.new_access_token(tenant.tenant_id)
+    await tokens.revoke_client_tokens(redis, tenant.tenant_id, row_id)
+    await tokens.store_access_token(
+        redis, token, tenant_id=tenant.tenant_id, client_row_id=row_id, name="x",
+        scopes=["calls:read"], user_id=row_id, rate_limit=10,
+    )  # fmt: skip
+    # ...and sees the revoke marker: the token goes.
+    assert await tokens.issued_after_revoke(redis, token, tenant.tenant_id, row_id)
+    r = await client.get("/api/v1/calls/", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401
