@@ -244,12 +244,6 @@ async def _command_args(ctx: AgentContext, action: str, args: dict[str, Any]) ->
     if action == "ivr_and_back":  # IVR-7; over REST the flow id is the body's `target`
         flow = str(args.get("flowId") or args.get("target") or "")
         return {"flowId": await _resolve_target(ctx, "ivr", flow)}
-    if action == "ivr_and_back":  # IVR-7; over REST the flow id is the body's `target`
-        flow = str(args.get("flowId") or args.get("target") or "")
-        return {"flowId": await _resolve_target(ctx, "ivr", flow)}
-    if action == "ivr_and_back":  # IVR-7; over REST the flow id is the body's `target`
-        flow = str(args.get("flowId") or args.get("target") or "")
-        return {"flowId": await _resolve_target(ctx, "ivr", flow)}
     if action in ("transfer", "conference"):
         mode = str(args.get("mode") or "blind")
         if action == "transfer" and mode not in ("blind", "attended"):

@@ -26,10 +26,6 @@ seat, and `callId` = the ACD call id, which is callcontrol's call key):
 - `dial`          extension     internal call to another seat by its number
 - `ivr_and_back`  flowId        IVR-7: the caller goes through a published flow and comes back
                                 to this agent (event `ivr.returned` with digits and variables)
-- `ivr_and_back`  flowId        IVR-7: the caller goes through a published flow and comes back
-                                to this agent (event `ivr.returned` with digits and variables)
-- `ivr_and_back`  flowId        IVR-7: the caller goes through a published flow and comes back
-                                to this agent (event `ivr.returned` with digits and variables)
 
 Supervisor commands (SEAT-7; `SUPERVISOR_COMMANDS`, args `callId` of the agent's call or
 `agentExtension`, and `supervisorExtension` = the seat the supervisor listens on):

@@ -56,10 +56,6 @@ class AcdQueue(TenantOwned):
     service_level_seconds: Mapped[int] = mapped_column(Integer, default=20)
     # REC-6: the flow a customer is sent into when the agent hangs up first (migration 0008).
     survey_flow_id: Mapped[UUID | None] = mapped_column(nullable=True)
-    # REC-6: the flow a customer is sent into when the agent hangs up first (migration 0008).
-    survey_flow_id: Mapped[UUID | None] = mapped_column(nullable=True)
-    # REC-6: the flow a customer is sent into when the agent hangs up first (migration 0008).
-    survey_flow_id: Mapped[UUID | None] = mapped_column(nullable=True)
 
     @property
     def acd_id(self) -> str:
