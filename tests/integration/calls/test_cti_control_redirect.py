@@ -360,3 +360,60 @@ async def test_no_survey_when_the_queue_has_none(
     await queue_call.customer.finish()
     assert ended[-1].call.hangup_side == "agent"
     assert not await events_of(queue_call.line, queue_call.key, "call.survey")
+
+
+@pytest.mark.feature("REC-6")
+async def test_the_survey_also_follows_a_hang_up_from_the_agent_console(
+    b2bua: B2bua, client: httpx.AsyncClient, queue_call: QueueCall, phones: Phones,
+    ended: list[CallSession],
+) -> None:  # fmt: skip
+    line, first = queue_call.line, queue_call.first
+    survey_id = await flow_only(client, line, {"start": "s", "nodes": [
+        node("s", "survey_question", {"next": "bye"}, question="resolved",
+             text="Was your problem solved? One for yes, two for no.", voice="en",
+             minScore=1, maxScore=2, timeoutSeconds=4),
+        node("bye", "hang_up"),
+    ]})  # fmt: skip
+    q = await client.get(f"/api/v1/acd/queues/{queue_call.queue_id}", headers=line.tenant.headers)
+    body = {k: v for k, v in q.json().items() if k != "id"} | {"surveyFlowId": survey_id}
+    r = await client.put(f"/api/v1/acd/queues/{queue_call.queue_id}",
+                         headers=line.tenant.headers, json=body)  # fmt: skip
+    assert r.status_code == 200, r.text
+    reply = await cti(client, first, "hangup")
+    assert reply["result"] == {"ended": True, "survey": True}
+    await wait_for(lambda: first.extension in phones.byes, limit=5)
+    await wait_collect(b2bua, queue_call.key, 1)
+    await queue_call.customer.press("1")
+    await wait_for(lambda: bool(ended), limit=10)
+    await queue_call.customer.finish()
+    async with tenant_session(line.tenant.tenant_id) as db:
+        by_call = await satisfaction(db, line.tenant.tenant_id, [queue_call.key])
+    assert by_call == {queue_call.key: {"resolved": "1"}}
+
+
+@pytest.mark.feature("SEAT-6")
+@pytest.mark.feature("IVR-7")
+async def test_another_tenants_queue_or_flow_is_no_target(
+    b2bua: B2bua, client: httpx.AsyncClient, queue_call: QueueCall, phones: Phones,
+) -> None:  # fmt: skip
+    from app.seats.cti_commands import call_command
+    from tests.integration.calls.conftest import make_line
+
+    other = await make_line(client)
+    theirs_q = await queue(client, other.tenant, await business(client, other.tenant), "theirs")
+    theirs_flow = await flow_only(client, other, {"start": "b", "nodes": [node("b", "hang_up")]})
+    first = queue_call.first
+    for action, body in (
+        ("transfer", {"mode": "blind", "targetKind": "queue", "target": theirs_q["id"]}),
+        ("transfer", {"mode": "blind", "targetKind": "ivr", "target": theirs_flow}),
+        ("ivr_and_back", {"target": theirs_flow}),
+    ):
+        r = await client.post(f"/api/v1/cti/calls/{action}", headers=first.headers, json=body)
+        assert r.status_code == 404, (action, r.text)
+        # Straight to callcontrol (no CTI check): the tenant of the command list decides.
+        args = {"callId": queue_call.key, "extension": first.extension, "flowId": body["target"],
+                **body}  # fmt: skip
+        reply = await call_command(get_redis(), queue_call.line.tenant.tenant_id, action, args)
+        assert (reply.ok, reply.status) == (False, 404), (action, reply)
+    assert phones.byes == [] and queue_call.session.call.state is CallState.BRIDGED
+    assert queue_call.session.call.extension == first.extension
