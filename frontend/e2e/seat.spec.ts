@@ -209,5 +209,45 @@ test("a customer call rings the WebRTC seat, is answered, and audio flows both w
     sipp.kill();
   }
 
+  // Wrap-up (SEAT-6, DIAL-7): the form is about the call the phone rang with (X-Call-Key).
+  const wrapup = page.getByTestId("wrapup");
+  await wrapup
+    .getByRole("textbox", { name: "Disposition", exact: true })
+    .or(wrapup.getByRole("combobox", { name: "Disposition", exact: true }))
+    .first()
+    .click();
+  await page.getByRole("option", { name: "Sale" }).click();
+  await wrapup.getByLabel("Note").fill("Wants the yearly plan");
+  await wrapup.getByRole("button", { name: "Save wrap-up" }).click();
+  await expect(page.getByTestId("wrapup-saved")).toBeVisible();
+  await shot(page, "seat-wrapup");
   await context.close();
+
+  // The supervisor finds the call by its disposition and plays its recording (REC-1, REC-2,
+  // REC-5): callcontrol recorded it in rtpengine and a worker turned the capture into a WAV.
+  const supervisor = await signedIn(browser, baseURL!, admin);
+  const portal = await supervisor.newPage();
+  const row = portal.getByTestId("call-row");
+  await expect
+    .poll(
+      async () => {
+        await portal.goto("/portal/calls");
+        await portal.getByRole("textbox", { name: "Disposition" }).fill("sale");
+        await expect(row).toHaveCount(1);
+        return row.getByTestId("listened-badge").count();
+      },
+      { timeout: 45_000, intervals: [1_000] },
+    )
+    .toBe(1);
+  await expect(row).toContainText("sale");
+  await expect(row).toContainText(agent.name);
+  await shot(portal, "seat-call-found");
+  await row.getByRole("button", { name: "Details" }).click();
+  const audio = portal.getByTestId("call-detail").getByTestId("recording-audio");
+  await audio.evaluate((a: HTMLAudioElement) => a.play());
+  await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.readyState), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+  await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.2);
+  expect(await audio.evaluate((a: HTMLAudioElement) => a.duration)).toBeGreaterThan(1);
+  await shot(portal, "seat-call-recording");
+  await supervisor.close();
 });

@@ -76,7 +76,15 @@ def environment(port: int, run_id: str) -> dict[str, str]:
         "FASTLINE_PORT": str(port),
         "FASTLINE_LOG_JSON": "1",
         "FASTLINE_LOCKOUT_THRESHOLD": "3",
+        # rtpengine's directory (start_telephony): callcontrol records calls there and the
+        # worker turns each capture into the call's WAV (REC-1).
+        "FASTLINE_RTPENGINE_DIR": str(telephony_dir(run_id) / "rtp"),
     }
+
+
+def telephony_dir(run_id: str) -> Path:
+    """Short: Kamailio's Unix socket paths live there."""
+    return Path(f"/tmp/fl-e2e-{run_id}")
 
 
 async def drop_stale_databases() -> None:
@@ -172,7 +180,7 @@ def start_telephony(env: dict[str, str], database: str, run_id: str) -> Telephon
     EDGE_INFO.unlink(missing_ok=True)
     if os.environ.get("FASTLINE_E2E_KAMAILIO", "1") == "0" or not shutil.which("kamailio"):
         return None
-    run_dir = Path(f"/tmp/fl-e2e-{run_id}")
+    run_dir = telephony_dir(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     cc_port = free_port()
     edge = start_kamailio(
@@ -203,7 +211,7 @@ def start_telephony(env: dict[str, str], database: str, run_id: str) -> Telephon
                 "FASTLINE_RTPENGINE_DTMF": f"127.0.0.1:{rtp.dtmf_port}",
                 "FASTLINE_RTPENGINE_DIR": str(rtp.workdir),
                 "FASTLINE_CALLCONTROL_DIGIT_TIMEOUT": "1",
-                "FASTLINE_CALLCONTROL_RECORD": "0",
+                "FASTLINE_CALLCONTROL_RECORD": "1",
                 "FASTLINE_CALLCONTROL_WEBRTC_SEATS": "1",
             },
         )

@@ -3715,8 +3715,7 @@ export interface components {
         };
         /** RateIO */
         RateIO: {
-            /** @default 0 */
-            connectionFee: string;
+            connectionFee?: string | null;
             /** @default  */
             description: string;
             /** @default 60 */

@@ -13,6 +13,7 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 import { ScreenPopCard } from "./ScreenPopCard";
 import { SoftphoneCard } from "./SoftphoneCard";
+import { WrapupCard } from "./WrapupCard";
 import {
   actionsFor,
   allBusy,
@@ -22,6 +23,7 @@ import {
   initialSeat,
   reduceSeat,
   type SeatModel,
+  wrapupTarget,
 } from "./state";
 import { useLiveSocket, useNow } from "./useLiveSocket";
 
@@ -48,6 +50,7 @@ export function SeatPage() {
   );
   const socket = useLiveSocket("/api/v1/cti/ws", onMessage);
   const [reason, setReason] = useState<string | null>(null);
+  const [phoneCallKey, setPhoneCallKey] = useState("");
   const mutation = useMutation({
     mutationFn: ({ action, why }: { action: StateAction; why: string }) => stateAction(action, why),
     onSuccess: (result) => {
@@ -168,10 +171,18 @@ export function SeatPage() {
 
       <Grid>
         <Grid.Col span={{ base: 12, md: 6 }}>
-          <SoftphoneCard extension={model.extension} tenant={tenant} ctiCallId={model.callId} />
+          <SoftphoneCard
+            extension={model.extension}
+            tenant={tenant}
+            ctiCallId={model.callId}
+            onCallKey={setPhoneCallKey}
+          />
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>
-          <ScreenPopCard pop={model.pop} />
+          <Stack gap="md">
+            <ScreenPopCard pop={model.pop} />
+            <WrapupCard callId={wrapupTarget(model, phoneCallKey)} />
+          </Stack>
         </Grid.Col>
       </Grid>
     </Stack>

@@ -25,10 +25,13 @@ export function SoftphoneCard({
   extension,
   tenant,
   ctiCallId,
+  onCallKey,
 }: {
   extension: string | null;
   tenant: string;
   ctiCallId: string;
+  /** Told the platform's id of each call the phone rings with (for the wrap-up form). */
+  onCallKey?: (key: string) => void;
 }) {
   const { t } = useTranslation();
   const audioRef = useRef<HTMLAudioElement | null>(null);
@@ -41,6 +44,9 @@ export function SoftphoneCard({
   const [transferTo, setTransferTo] = useState("");
 
   useEffect(() => phone.subscribe(setSnap), [phone]);
+  useEffect(() => {
+    if (snap.callKey) onCallKey?.(snap.callKey);
+  }, [snap.callKey, onCallKey]);
   useEffect(() => () => phone.stop(), [phone]);
   useEffect(() => {
     if (!extension) return;

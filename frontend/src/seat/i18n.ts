@@ -18,6 +18,14 @@ export const seatEn = {
   callsTaken: "Calls today: {{n}}",
   allBusy: "All agents busy in {{queues}}",
   queuesOk: "Queues: agents available",
+  wrapup: {
+    title: "Wrap-up",
+    none: "No call to wrap up yet.",
+    code: "Disposition",
+    note: "Note",
+    save: "Save wrap-up",
+    saved: "Saved",
+  },
   pop: {
     title: "Caller",
     none: "No call offered.",
@@ -91,6 +99,14 @@ export const seatZh: typeof seatEn = {
   callsTaken: "今日通话：{{n}}",
   allBusy: "{{queues}} 全部坐席忙",
   queuesOk: "队列：有空闲坐席",
+  wrapup: {
+    title: "话后处理",
+    none: "暂无需要处理的通话。",
+    code: "处理结果",
+    note: "备注",
+    save: "保存",
+    saved: "已保存",
+  },
   pop: {
     title: "来电信息",
     none: "暂无来电。",

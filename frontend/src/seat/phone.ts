@@ -24,6 +24,8 @@ export interface PhoneSnapshot {
   muted: boolean;
   endCause: string;
   stats: MediaStats | null;
+  /** The platform's id of the current or last call (X-Call-Key on the INVITE); "" if unknown. */
+  callKey: string;
 }
 
 export interface PhoneSettings {
@@ -75,7 +77,14 @@ const IDLE: PhoneSnapshot = {
   muted: false,
   endCause: "",
   stats: null,
+  callKey: "",
 };
+
+/** The call id the edge puts on a seat's INVITE (X-Call-Key), if it looks like one. */
+export function callKeyOf(request: { getHeader?: (name: string) => string | undefined } | undefined): string {
+  const key = request?.getHeader?.("X-Call-Key")?.trim() ?? "";
+  return /^[A-Za-z0-9_.@-]{1,100}$/.test(key) ? key : "";
+}
 
 /** Sum RTP counters of the audio streams (RFC 3550 packet counts, from getStats). */
 export function audioPackets(report: Iterable<Record<string, unknown>>): MediaStats {
@@ -130,7 +139,9 @@ export class Softphone {
     ua.on("disconnected", () => {
       if (this.snapshot.registration === "registering") this.set({ registration: "failed", cause: "WebSocket" });
     });
-    ua.on("newRTCSession", (e: { session: RTCSession; originator: string }) => this.adopt(e.session, e.originator === "remote"));
+    ua.on("newRTCSession", (e: { session: RTCSession; originator: string; request?: { getHeader?: (name: string) => string | undefined } }) =>
+      this.adopt(e.session, e.originator === "remote", callKeyOf(e.request)),
+    );
     this.ua = ua;
     this.set({ registration: "registering", cause: "" });
     ua.start();
@@ -143,7 +154,7 @@ export class Softphone {
     this.set({ registration: "unregistered" });
   }
 
-  private adopt(session: RTCSession, incoming: boolean): void {
+  private adopt(session: RTCSession, incoming: boolean, callKey = ""): void {
     if (this.session && this.session !== session) {
       // One call per seat: a second offer while busy is refused (486 Busy Here).
       session.terminate({ status_code: 486 });
@@ -151,7 +162,7 @@ export class Softphone {
     }
     this.session = session;
     const peer = session.remote_identity?.uri?.user ?? "";
-    this.set({ phase: incoming ? "incoming" : "calling", peer, held: false, muted: false, endCause: "", stats: null });
+    this.set({ phase: incoming ? "incoming" : "calling", peer, held: false, muted: false, endCause: "", stats: null, callKey });
     session.on("peerconnection", (e: { peerconnection: RTCPeerConnection }) => this.attachAudio(e.peerconnection));
     if (session.connection) this.attachAudio(session.connection);
     session.on("confirmed", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { audioPackets, dialTarget } from "./phone";
-import { actionsFor, allBusy, elapsed, formatDuration, initialSeat, reduceSeat, socketUrl } from "./state";
+import { audioPackets, callKeyOf, dialTarget } from "./phone";
+import { actionsFor, allBusy, elapsed, formatDuration, initialSeat, reduceSeat, socketUrl, wrapupTarget } from "./state";
 
 const hello = {
   type: "hello",
@@ -104,5 +104,27 @@ describe("softphone helpers", () => {
       { type: "candidate-pair", packetsSent: 7 },
     ];
     expect(audioPackets(report)).toEqual({ packetsSent: 50, packetsReceived: 48 });
+  });
+});
+
+describe("wrap-up target", () => {
+  it("is the CTI call, else the phone's call, else the last ended call", () => {
+    let m = initialSeat();
+    expect(wrapupTarget(m)).toBe("");
+    expect(wrapupTarget(m, "k-phone")).toBe("k-phone");
+    m = reduceSeat(m, { type: "ended", callId: "c-old", talk_ms: 1000 }, 1);
+    expect(wrapupTarget(m)).toBe("c-old");
+    expect(wrapupTarget(m, "k-phone")).toBe("k-phone");
+    m = reduceSeat(m, { type: "state", state: "talking", callId: "c-now" }, 2);
+    expect(wrapupTarget(m, "k-phone")).toBe("c-now");
+  });
+
+  it("takes the call key from the INVITE only when it looks like one", () => {
+    const req = (v?: string) => ({ getHeader: (name: string) => (name === "X-Call-Key" ? v : undefined) });
+    expect(callKeyOf(req("0f3a9c51e2b84d6f"))).toBe("0f3a9c51e2b84d6f");
+    expect(callKeyOf(req(" abc "))).toBe("abc");
+    expect(callKeyOf(req("<script>"))).toBe("");
+    expect(callKeyOf(req(undefined))).toBe("");
+    expect(callKeyOf(undefined)).toBe("");
   });
 });

@@ -196,3 +196,9 @@ export function socketUrl(path: string, location: { protocol: string; host: stri
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}${path}`;
 }
+
+/** The call the wrap-up form is about: the current call, else the one that just ended
+ * (the form stays until the agent takes the next call). "" when there is none. */
+export function wrapupTarget(model: SeatModel, phoneCallKey = ""): string {
+  return model.callId || phoneCallKey || model.lastEnded?.callId || model.pop?.callId || "";
+}
