@@ -9,7 +9,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from app.api.controllers import ApiClientController, WebhookController
-from app.api.oauth import OAUTH2_SCHEME, token_endpoint
+from app.api.oauth import OAUTH2_SCHEME, authorize, authorize_redirect, token_endpoint
 from app.billing.controllers import BillingController
 from app.calls.controllers import CallController
 from app.calls.history_controllers import CallHistoryController
@@ -83,6 +83,8 @@ def create_app() -> Litestar:
             ApiClientController,
             WebhookController,
             token_endpoint,
+            authorize_redirect,
+            authorize,
             portal,  # last: the portal's assets and SPA fallback (app/web.py)
         ],
         dependencies={"db_session": Provide(provide_db_session)},

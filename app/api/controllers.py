@@ -44,6 +44,7 @@ def client_out(row: ApiClient, last_used: str | None = None) -> s.ApiClientOut:
         created_by=row.created_by,
         revoked_at=row.revoked_at,
         last_used_at=used,
+        redirect_uris=list(row.redirect_uris or []),
     )
 
 
@@ -114,6 +115,7 @@ class ApiClientController(Controller):
             secret_hash=tokens.digest(secret),
             scopes=sorted(set(data.scopes)),
             rate_limit_per_minute=data.rate_limit_per_minute,
+            redirect_uris=list(dict.fromkeys(data.redirect_uris)),
             created_by=principal.user_id,
         )
         db_session.add(row)

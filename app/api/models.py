@@ -32,6 +32,8 @@ class ApiClient(TenantOwned):
     secret_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(JSONB, default=list)
     rate_limit_per_minute: Mapped[int] = mapped_column(Integer, default=600)
+    # Authorization code + PKCE: where the browser may be sent back with a code (exact match).
+    redirect_uris: Mapped[list[str]] = mapped_column(JSONB, default=list)
     # The admin who created it: API calls are audited under this user, as "api:<name>".
     created_by: Mapped[UUID] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)

@@ -49,6 +49,10 @@ class ApiClientIn(Camel):
     name: ClientName
     scopes: Annotated[list[ScopeName], msgspec.Meta(min_length=1)]
     rate_limit_per_minute: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 600
+    # Authorization code + PKCE only: exact URIs the user's browser may be sent back to.
+    redirect_uris: Annotated[list[Url], msgspec.Meta(max_length=10)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class ApiClientOut(Camel):
@@ -61,6 +65,7 @@ class ApiClientOut(Camel):
     created_by: UUID
     revoked_at: datetime | None
     last_used_at: datetime | None
+    redirect_uris: list[str] = msgspec.field(default_factory=list)
 
 
 class ApiClientCreated(ApiClientOut):
@@ -133,3 +138,22 @@ class TokenOut(msgspec.Struct):
     token_type: str
     expires_in: int
     scope: str
+
+
+class AuthorizeIn(Camel):
+    """The authorization request (RFC 6749 4.1.1 + RFC 7636 4.3) the consent screen relays."""
+
+    client_id: Annotated[str, msgspec.Meta(max_length=100)]
+    redirect_uri: Annotated[str, msgspec.Meta(max_length=2000)]
+    code_challenge: Annotated[str, msgspec.Meta(min_length=43, max_length=128)]
+    response_type: Literal["code"] = "code"
+    code_challenge_method: Literal["S256"] = "S256"
+    scope: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    state: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    approve: bool | None = None  # None: only check the request and describe it
+
+
+class AuthorizeOut(Camel):
+    client_name: str
+    scopes: list[str]
+    redirect_to: str | None = None  # set when approved or denied: send the browser there

@@ -80,6 +80,8 @@ async def store_access_token(
     user_id: UUID,
     rate_limit: int,
     ttl: int = ACCESS_TOKEN_TTL,
+    role: str = CLIENT_ROLE,
+    email: str | None = None,
 ) -> None:
     parts = _split(token)
     if parts is None or parts[0] != tenant_id:
@@ -91,6 +93,8 @@ async def store_access_token(
         "scopes": scopes,
         "user_id": str(user_id),
         "rate_limit": rate_limit,
+        "role": role,
+        "email": email or f"api:{name}",
     }
     key = _token_key(*parts)
     index = _client_index(tenant_id, client_row_id)
@@ -98,6 +102,12 @@ async def store_access_token(
         pipe.set(key, json.dumps(data), ex=ttl)
         pipe.sadd(index, key)
         pipe.expire(index, ttl)
+        if role != CLIENT_ROLE:
+            # A user's token ends with the user's sessions (password change, deactivation).
+            user_index = tenant_key(tenant_id, "user-sessions", str(user_id))
+            pipe.sadd(user_index, key)
+            pipe.expire(user_index, ttl, nx=True)  # Redis 7: set if it had none,
+            pipe.expire(user_index, ttl, gt=True)  # or lengthen, never shorten a session's
         await pipe.execute()
 
 
@@ -115,8 +125,8 @@ async def resolve(redis: Redis, token: str) -> tuple[Principal, int] | None:
     principal = Principal(
         tenant_id=parts[0],
         user_id=UUID(data["user_id"]),
-        role=CLIENT_ROLE,
-        email=f"api:{data['name']}",
+        role=data.get("role", CLIENT_ROLE),
+        email=data.get("email") or f"api:{data['name']}",
         client_id=data["client"],
         scopes=tuple(data["scopes"]),
     )

@@ -16,6 +16,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.api import tokens as api_tokens
 from app.api.scopes import client_may
+from app.api.tokens import CLIENT_ROLE
 from app.lib.problems import Problem
 from app.lib.redis import get_redis
 from app.tenants import sessions
@@ -68,7 +69,10 @@ def permission_guard(
     if principal.client_id is not None:
         # API-1: a client token reaches only what its scopes open (app/api/scopes.py).
         method = connection.scope.get("method") or "GET"  # a WebSocket has none
-        if not client_may(principal.scopes, perm, str(method), connection.scope["path"]):
+        user_bound = principal.role != CLIENT_ROLE  # authorization code: the user's role too
+        if not client_may(principal.scopes, perm, str(method), connection.scope["path"]) or (
+            user_bound and not allowed(principal.role, perm)
+        ):
             raise Problem(
                 403, f"This API client's scopes do not allow this ({perm.value}).",
                 code="insufficient_scope",
