@@ -32,7 +32,7 @@ def test_inbound_path_sets_timestamps_in_order() -> None:
     ("path", "bad"),
     [
         ((), CallState.BRIDGED),  # no bridge without ringing
-        ((CallState.IVR, CallState.RINGING, CallState.BRIDGED), CallState.IVR),
+        ((CallState.IVR, CallState.RINGING, CallState.BRIDGED), CallState.ARRIVING),
         ((CallState.RINGING,), CallState.IVR),
     ],
 )
@@ -44,6 +44,21 @@ def test_backward_or_skipping_moves_are_refused(
         call.move(state)
     with pytest.raises(InvalidTransition):
         call.move(bad)
+
+
+@pytest.mark.feature("IVR-7")
+@pytest.mark.feature("SEAT-6")
+def test_a_bridged_caller_sent_into_a_flow_or_a_queue_keeps_its_first_bridge() -> None:
+    call = new_call()
+    for state in (CallState.IVR, CallState.RINGING, CallState.BRIDGED):
+        call.move(state)
+    first_bridge = call.bridged_at
+    call.move(CallState.IVR)  # IVR-7: into a flow...
+    call.move(CallState.BRIDGED)  # ...and back to the same agent
+    call.move(CallState.QUEUED)  # SEAT-6: transferred to a queue
+    call.move(CallState.RINGING)
+    call.move(CallState.BRIDGED)
+    assert call.bridged_at == first_bridge, "the CDR keeps the first bridge"
 
 
 def test_ending_a_call_ends_every_leg_with_its_cause() -> None:
