@@ -136,3 +136,21 @@ test("reports chart the seeded calls and export to Excel", async ({ browser, bas
   await shot(page, "rec-05-reports-agents");
   await page.context().close();
 });
+
+test("the same screens in Chinese fit at 1280x720", async ({ browser, baseURL }) => {
+  const page = await signedInPage(browser, baseURL!);
+  await page.goto("/portal/calls");
+  await page.getByText("中文", { exact: true }).click();
+  await expect(page.getByRole("heading", { name: "通话记录" })).toBeVisible();
+  await expect(page.getByTestId("call-row")).toHaveCount(3);
+  await shot(page, "rec-06-calls-zh");
+  await page.getByTestId("main-nav").getByRole("link", { name: "录音", exact: true }).click();
+  await expect(page.getByTestId("recording-row")).toHaveCount(1);
+  await shot(page, "rec-07-recordings-zh");
+  await page.getByTestId("main-nav").getByRole("link", { name: "报表", exact: true }).click();
+  await page.getByRole("tab", { name: "队列" }).click();
+  await expect(page.getByTestId("queue-report")).toContainText("Sales hotline");
+  await shot(page, "rec-08-reports-zh");
+  await page.getByText("English", { exact: true }).click(); // leave the language as found
+  await page.context().close();
+});
