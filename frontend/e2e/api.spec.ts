@@ -1,5 +1,6 @@
 // API-1 / API-2 portal screens against a real back end (tests/e2e/backend.py): an admin creates
 // an API client and sees its secret once, then a webhook with its signing secret once.
+import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -99,4 +100,47 @@ test("create a webhook, see its signing secret once, send a test event", async (
   await expect(page.getByTestId("deliveries-table")).toContainText("webhook.test");
   await page.waitForTimeout(500); // the drawer's slide-in
   await shot("api-03-webhook-deliveries");
+});
+
+test("a partner app gets a user's approval with authorization code + PKCE", async ({ baseURL }) => {
+  const callback = `${baseURL}/partner-callback`;
+  await page.getByTestId("main-nav").getByRole("link", { name: "API clients", exact: true }).click();
+  await page.getByRole("button", { name: "New API client" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Name").fill("Partner CRM");
+  await dialog.getByLabel(/^Redirect URIs/).fill(callback);
+  await dialog.getByRole("button", { name: "Create" }).click();
+  const secret = (await page.getByTestId("secret-value").textContent()) ?? "";
+  await page.getByRole("button", { name: "I have copied it" }).click();
+  const row = page.getByTestId("api-clients-table").getByRole("row", { name: /Partner CRM/ });
+  const clientId = (await row.locator("td").nth(1).textContent()) ?? "";
+
+  const verifier = randomBytes(48).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const query = new URLSearchParams({
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: callback,
+    scope: "calls:read",
+    state: "st-42",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  });
+  await page.goto(`/oauth/authorize?${query}`);
+  await expect(page).toHaveURL(/\/oauth\/consent\?/);
+  await expect(page.getByTestId("consent")).toContainText("Partner CRM");
+  await expect(page.getByTestId("consent")).toContainText("Read calls (calls:read)");
+  await shot("api-04-consent");
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.waitForURL(/\/partner-callback\?/);
+  const back = new URL(page.url());
+  expect(back.searchParams.get("state")).toBe("st-42");
+  const code = back.searchParams.get("code") ?? "";
+  const token = await page.request.post("/oauth/token", {
+    form: { grant_type: "authorization_code", code, redirect_uri: callback, code_verifier: verifier, client_id: clientId, client_secret: secret },
+  });
+  expect(token.status()).toBe(200);
+  const access = (await token.json()).access_token as string;
+  const calls = await page.request.get("/api/v1/calls/", { headers: { Authorization: `Bearer ${access}` } });
+  expect(calls.status()).toBe(200);
 });

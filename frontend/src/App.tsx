@@ -11,6 +11,7 @@ import { AgentsPage } from "./pages/agents/AgentsPage";
 import { ApiClientsPage } from "./pages/api/ApiClientsPage";
 import { WebhooksPage } from "./pages/api/WebhooksPage";
 import { AuditPage } from "./pages/AuditPage";
+import { BillingPage } from "./pages/billing/BillingPage";
 import { BusinessesPage } from "./pages/BusinessesPage";
 import { CalendarEditPage } from "./pages/calendars/CalendarEditPage";
 import { CalendarsPage } from "./pages/calendars/CalendarsPage";
@@ -63,6 +64,7 @@ export function App() {
         <Route path="calls" element={<CallsPage />} />
         <Route path="recordings" element={<RecordingsPage />} />
         <Route path="reports" element={<ReportsPage />} />
+        <Route path="billing" element={<BillingPage />} />
         <Route path="queues" element={<QueuesPage />} />
         <Route path="agents" element={<AgentsPage />} />
         <Route path="campaigns" element={<CampaignsPage />} />

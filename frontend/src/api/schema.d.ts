@@ -1946,6 +1946,23 @@ export interface paths {
         patch: operations["ApiV1NumbersNumberIdUpdateNumber"];
         trace?: never;
     };
+    "/api/v1/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Authorize */
+        post: operations["ApiV1OauthAuthorizeAuthorize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/tenants": {
         parameters: {
             query?: never;
@@ -2483,6 +2500,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OAuth 2 authorization endpoint (authorization code + PKCE)
+         * @description RFC 6749 4.1.1 with RFC 7636: `response_type=code`, `client_id`, `redirect_uri` (one registered on the client), `scope`, `state`, `code_challenge` and `code_challenge_method=S256`. Sends the browser to the portal's consent screen; the user signs in there, approves or denies, and is sent back to `redirect_uri` with `code` and `state` (or `error=access_denied`).
+         */
+        get: operations["OauthAuthorizeAuthorizeRedirect"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oauth/token": {
         parameters: {
             query?: never;
@@ -2493,8 +2530,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * OAuth 2 token endpoint (client credentials)
-         * @description RFC 6749 section 4.4. Send `grant_type=client_credentials` (and optionally `scope`, space-separated) as application/x-www-form-urlencoded, authenticating with HTTP Basic (client id and secret) or `client_id` + `client_secret` in the body. The bearer token returned is valid for an hour for the scopes granted.
+         * OAuth 2 token endpoint (client credentials; authorization code + PKCE)
+         * @description RFC 6749. `grant_type=client_credentials` (optional `scope`, space-separated), or `grant_type=authorization_code` with `code`, `redirect_uri` and the PKCE `code_verifier` (RFC 7636, S256), as application/x-www-form-urlencoded, authenticating with HTTP Basic (client id and secret) or `client_id` + `client_secret` in the body. The bearer token is valid for an hour for the scopes granted; one from an authorization code also acts as the user who approved it.
          */
         post: operations["OauthTokenTokenEndpoint"];
         delete?: never;
@@ -2620,6 +2657,7 @@ export interface components {
             lastUsedAt: string | null;
             name: string;
             rateLimitPerMinute: number;
+            redirectUris?: string[];
             revokedAt: string | null;
             scopes: string[];
         };
@@ -2628,6 +2666,7 @@ export interface components {
             name: string;
             /** @default 600 */
             rateLimitPerMinute: number;
+            redirectUris?: string[];
             scopes: ("calls:read" | "calls:write" | "recordings:read" | "agents:read" | "webhooks:manage" | "leads:write")[];
         };
         /** ApiClientOut */
@@ -2642,6 +2681,7 @@ export interface components {
             lastUsedAt: string | null;
             name: string;
             rateLimitPerMinute: number;
+            redirectUris?: string[];
             revokedAt: string | null;
             scopes: string[];
         };
@@ -2669,6 +2709,33 @@ export interface components {
             statusCode: number | null;
             targetId: string | null;
             targetType: string | null;
+        };
+        /** AuthorizeIn */
+        AuthorizeIn: {
+            approve?: boolean | null;
+            clientId: string;
+            codeChallenge: string;
+            /**
+             * @default S256
+             * @constant
+             */
+            codeChallengeMethod: "S256";
+            redirectUri: string;
+            /**
+             * @default code
+             * @constant
+             */
+            responseType: "code";
+            /** @default  */
+            scope: string;
+            /** @default  */
+            state: string;
+        };
+        /** AuthorizeOut */
+        AuthorizeOut: {
+            clientName: string;
+            redirectTo?: string | null;
+            scopes: string[];
         };
         /** BoxIn */
         BoxIn: {
@@ -3715,7 +3782,8 @@ export interface components {
         };
         /** RateIO */
         RateIO: {
-            connectionFee?: string | null;
+            /** @default 0 */
+            connectionFee: string;
             /** @default  */
             description: string;
             /** @default 60 */
@@ -9592,6 +9660,45 @@ export interface operations {
             };
         };
     };
+    ApiV1OauthAuthorizeAuthorize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizeIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizeOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiV1PlatformTenantsListTenants: {
         parameters: {
             query?: {
@@ -11080,6 +11187,26 @@ export interface operations {
                         [key: string]: string;
                     };
                 };
+            };
+        };
+    };
+    OauthAuthorizeAuthorizeRedirect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect Response */
+            302: {
+                headers: {
+                    /** @description target path for the redirect */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -30,6 +30,7 @@ describe("navigation by role", () => {
       "/portal/calls",
       "/portal/recordings",
       "/portal/reports",
+      "/portal/billing",
       "/portal/api-clients",
       "/portal/webhooks",
     ]);

@@ -30,6 +30,8 @@ export type Perm =
   | "dialer.work"
   | "recordings.listen"
   | "reports.read"
+  | "billing.read"
+  | "billing.manage"
   | "api.manage"
   | "webhooks.manage";
 
@@ -68,6 +70,8 @@ export const NAV: readonly NavItem[] = [
   { key: "calls", path: "/portal/calls", perm: "calls.read", section: "portal" },
   { key: "recordings", path: "/portal/recordings", perm: "recordings.listen", section: "portal" },
   { key: "reports", path: "/portal/reports", perm: "reports.read", section: "portal" },
+  // BILL-1, BILL-2 (app/billing/): shown under "Administration".
+  { key: "billing", path: "/portal/billing", perm: "billing.read", section: "admin" },
   // API-1, API-2 (app/api/): shown under "Administration".
   { key: "apiClients", path: "/portal/api-clients", perm: "api.manage", section: "admin" },
   { key: "webhooks", path: "/portal/webhooks", perm: "webhooks.manage", section: "admin" },

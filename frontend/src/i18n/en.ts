@@ -2,6 +2,7 @@
 import { ivrEn } from "../ivr/i18n";
 import { callsEn, recordingsEn, reportsEn } from "../pages/calls/i18n";
 import { apiEn } from "../pages/api/i18n";
+import { billingEn } from "../pages/billing/i18n";
 import { dialerEn } from "../pages/campaigns/i18n";
 import { acdEn } from "../pages/queues/i18n";
 import { seatEn } from "../seat/i18n";
@@ -70,6 +71,7 @@ const en = {
     calls: "Calls",
     recordings: "Recordings",
     reports: "Reports",
+    billing: "Billing",
     sections: { portal: "Portal", settings: "Settings", admin: "Administration", account: "Account" },
   },
   roles: { admin: "Admin", supervisor: "Supervisor", qa: "QA", agent: "Agent", operator: "Operator" },
@@ -240,6 +242,7 @@ const en = {
   calls: callsEn,
   recordings: recordingsEn,
   reports: reportsEn,
+  billing: billingEn,
   acd: acdEn,
   dialer: dialerEn,
   api: apiEn,

@@ -1,6 +1,7 @@
 import { ivrZh } from "../ivr/i18n";
 import { callsZh, recordingsZh, reportsZh } from "../pages/calls/i18n";
 import { apiZh } from "../pages/api/i18n";
+import { billingZh } from "../pages/billing/i18n";
 import { dialerZh } from "../pages/campaigns/i18n";
 import { acdZh } from "../pages/queues/i18n";
 import { seatZh } from "../seat/i18n";
@@ -70,6 +71,7 @@ const zhCN: Messages = {
     calls: "通话记录",
     recordings: "录音",
     reports: "报表",
+    billing: "计费",
     sections: { portal: "门户", settings: "配置", admin: "管理", account: "账户" },
   },
   roles: { admin: "管理员", supervisor: "班长", qa: "质检", agent: "坐席", operator: "平台运维" },
@@ -240,6 +242,7 @@ const zhCN: Messages = {
   calls: callsZh,
   recordings: recordingsZh,
   reports: reportsZh,
+  billing: billingZh,
   acd: acdZh,
   dialer: dialerZh,
   api: apiZh,

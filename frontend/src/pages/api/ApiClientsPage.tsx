@@ -1,5 +1,5 @@
 // API-1: the tenant's OAuth 2 API clients: create (secret shown once), scopes, revoke.
-import { Badge, Button, Checkbox, Group, Modal, NumberInput, Stack, Table, Text, TextInput } from "@mantine/core";
+import { Badge, Button, Checkbox, Group, Modal, NumberInput, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
@@ -9,7 +9,7 @@ import { api, data } from "../../api/client";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { PageHeader } from "../../components/PageHeader";
 import { SecretReveal } from "./SecretReveal";
-import { clientState, SCOPES, scopeKey, tokenCurl, type ApiClientCreated, type ApiClientOut, type ScopeName } from "./logic";
+import { clientState, parseRedirectUris, SCOPES, scopeKey, tokenCurl, type ApiClientCreated, type ApiClientOut, type ScopeName } from "./logic";
 
 export function ApiClientsPage() {
   const { t, i18n } = useTranslation();
@@ -132,8 +132,10 @@ function CreateClientForm({ onCancel, onCreated }: { onCancel: () => void; onCre
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<ScopeName[]>(["calls:read"]);
   const [rate, setRate] = useState<number>(600);
+  const [redirects, setRedirects] = useState("");
   const create = useMutation({
-    mutationFn: () => data(api.POST("/api/v1/api-clients", { body: { name, scopes, rateLimitPerMinute: rate } })),
+    mutationFn: () =>
+      data(api.POST("/api/v1/api-clients", { body: { name, scopes, rateLimitPerMinute: rate, redirectUris: parseRedirectUris(redirects) } })),
     onSuccess: async (client) => {
       await queryClient.invalidateQueries({ queryKey: ["api-clients"] });
       onCreated(client);
@@ -155,6 +157,15 @@ function CreateClientForm({ onCancel, onCreated }: { onCancel: () => void; onCre
             ))}
           </Stack>
         </Checkbox.Group>
+        <Textarea
+          label={t("api.redirectUris")}
+          description={t("api.redirectUrisHint")}
+          value={redirects}
+          onChange={(e) => setRedirects(e.currentTarget.value)}
+          autosize
+          minRows={1}
+          placeholder="https://"
+        />
         <NumberInput label={t("api.rateLimit")} value={rate} min={1} max={100000} onChange={(v) => setRate(typeof v === "number" ? v : 600)} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onCancel}>

@@ -56,6 +56,14 @@ export const apiEn = {
   signingSecretOnce: "Copy the signing secret now: it is shown only this once. Verify each POST with it.",
   groups: { calls: "Calls", agents: "Agents and queues", dialer: "Dialer", webhook: "Webhook" },
   deliveryStatus: { pending: "Retrying", delivered: "Delivered", failed: "Failed" },
+  redirectUris: "Redirect URIs (authorization code + PKCE, one per line)",
+  redirectUrisHint: "Leave empty for a client that only uses its own credentials.",
+  consentTitle: "Allow access",
+  consentAsk: "{{client}} asks to use Fastline as you ({{user}}), with:",
+  consentNote: "It can do no more than your own role allows. An admin can revoke it under API clients.",
+  consentBadRequest: "This authorization request is incomplete (client, redirect URI and a PKCE S256 challenge are required).",
+  allow: "Allow",
+  deny: "Deny",
 };
 
 export const apiZh: typeof apiEn = {
@@ -114,4 +122,12 @@ export const apiZh: typeof apiEn = {
   signingSecretOnce: "请立即复制签名密钥：它只显示这一次。请用它校验每个 POST。",
   groups: { calls: "通话", agents: "坐席和队列", dialer: "外呼", webhook: "Webhook" },
   deliveryStatus: { pending: "重试中", delivered: "已送达", failed: "失败" },
+  redirectUris: "重定向 URI（授权码 + PKCE，每行一个）",
+  redirectUrisHint: "仅使用自身凭据的客户端请留空。",
+  consentTitle: "授权访问",
+  consentAsk: "{{client}} 请求以您（{{user}}）的身份使用 Fastline，权限范围：",
+  consentNote: "它不能超出您自己角色的权限。管理员可以在“API 客户端”中吊销它。",
+  consentBadRequest: "此授权请求不完整（需要客户端、重定向 URI 和 PKCE S256 质询）。",
+  allow: "允许",
+  deny: "拒绝",
 };

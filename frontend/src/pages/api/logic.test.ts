@@ -55,3 +55,26 @@ describe("api screens logic", () => {
     expect(tokenCurl("https://x.cn", "t.c", "fls_s")).toBe("curl -u 't.c:fls_s' -d grant_type=client_credentials https://x.cn/oauth/token");
   });
 });
+
+describe("authorization code screens", () => {
+  it("parses redirect URIs one per line", async () => {
+    const { parseRedirectUris } = await import("./logic");
+    expect(parseRedirectUris(" https://a.cn/cb \n\nhttps://b.cn/cb\r\nhttps://a.cn/cb")).toEqual(["https://a.cn/cb", "https://b.cn/cb"]);
+  });
+
+  it("reads the authorization request and refuses one without PKCE S256", async () => {
+    const { consentRequest } = await import("./logic");
+    const ok = new URLSearchParams("response_type=code&client_id=t.c&redirect_uri=https%3A%2F%2Fp.cn%2Fcb&scope=calls%3Aread&state=s1&code_challenge=abc&code_challenge_method=S256");
+    expect(consentRequest(ok)).toEqual({
+      clientId: "t.c",
+      redirectUri: "https://p.cn/cb",
+      scope: "calls:read",
+      state: "s1",
+      codeChallenge: "abc",
+      codeChallengeMethod: "S256",
+      responseType: "code",
+    });
+    expect(consentRequest(new URLSearchParams("client_id=t.c&redirect_uri=x"))).toBeNull();
+    expect(consentRequest(new URLSearchParams("client_id=t.c&redirect_uri=x&code_challenge=a&code_challenge_method=plain"))).toBeNull();
+  });
+});

@@ -80,3 +80,38 @@ export function clientState(client: Pick<ApiClientOut, "revokedAt">): "active" |
 export function tokenCurl(origin: string, clientId: string, secret: string): string {
   return `curl -u '${clientId}:${secret}' -d grant_type=client_credentials ${origin}/oauth/token`;
 }
+
+/** Redirect URIs typed one per line: trimmed, blank lines dropped, duplicates once. */
+export function parseRedirectUris(text: string): string[] {
+  return [...new Set(text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean))];
+}
+
+export interface ConsentRequest {
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  state: string;
+  codeChallenge: string;
+  codeChallengeMethod: "S256";
+  responseType: "code";
+}
+
+/** The authorization request from the consent page's query (RFC 6749 names); null when a
+ * required parameter is missing or the challenge method is not S256. */
+export function consentRequest(params: URLSearchParams): ConsentRequest | null {
+  const clientId = params.get("client_id") ?? "";
+  const redirectUri = params.get("redirect_uri") ?? "";
+  const codeChallenge = params.get("code_challenge") ?? "";
+  const method = params.get("code_challenge_method") ?? "S256";
+  if (!clientId || !redirectUri || !codeChallenge || method !== "S256") return null;
+  if ((params.get("response_type") ?? "code") !== "code") return null;
+  return {
+    clientId,
+    redirectUri,
+    scope: params.get("scope") ?? "",
+    state: params.get("state") ?? "",
+    codeChallenge,
+    codeChallengeMethod: "S256",
+    responseType: "code",
+  };
+}
