@@ -121,6 +121,19 @@ class Results:
     answered: int = 0  # live calls: connected or abandoned
     abandoned: int = 0
     dialled: int = 0
+    window: float = 3600.0  # the rolling window of `max_window_rate` (the pacer's cap window)
+    max_window_rate: float = 0.0  # highest abandonment rate of any window ending at an answer
+    _recent: deque[tuple[float, bool]] = field(default_factory=deque, repr=False)
+    _recent_abandoned: int = 0
+
+    def answered_call(self, now: float, abandoned: bool) -> None:
+        """Count one live call (connected or abandoned) and the rolling-window rate it leaves."""
+        self._recent.append((now, abandoned))
+        self._recent_abandoned += abandoned
+        while self._recent[0][0] <= now - self.window:
+            self._recent_abandoned -= self._recent.popleft()[1]
+        rate = self._recent_abandoned / len(self._recent)
+        self.max_window_rate = max(self.max_window_rate, rate)
 
     @property
     def talk_minutes_per_agent_hour(self) -> float:
@@ -263,6 +276,7 @@ class CampaignSim:
             self.model.stats.record_attempt(answered, self.now - call.dialled)
 
     def answer_outcome(self, abandoned: bool) -> None:
+        self.results.answered_call(self.now, abandoned)
         if self.model is not None:
             self.model.record_answer(self.now, abandoned)
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from app.dialer.pacing import (
+    AbandonmentLedger,
     AgentPhase,
     BusyAgent,
     CampaignSnapshot,
@@ -28,7 +29,14 @@ def _trained(config: PacingConfig | None = None, *, answer_rate: float = 0.3) ->
     for _ in range(200):
         model.stats.record_talk(rng.lognormal(np.log(100), 0.6))
         model.stats.record_wrap_up(rng.gamma(4, 15 / 4))
+    _answers(model, at=-1.0, count=300)
     return model
+
+
+def _answers(model: PacingModel, at: float, count: int, abandoned: int = 0) -> None:
+    """Answered calls in the cap's rolling window (the threshold left alone)."""
+    for i in range(count):
+        model.ledger.record(at, abandoned=i < abandoned)
 
 
 def _snapshot(
@@ -70,6 +78,7 @@ def test_at_the_abandonment_cap_only_reserved_lines_or_nothing() -> None:
     snap = _snapshot(idle=3, talk=[], wrap=[14.0] * 10)
     for policy, lines in ((CapPolicy.RESERVED_ONLY, 3), (CapPolicy.STOP, 0)):
         model = _trained(PacingConfig(abandon_cap=0.03, on_cap=policy))
+        model.ledger = AbandonmentLedger(model.config.abandon_window)
         for i in range(97):
             model.record_answer(float(i), abandoned=False)
         for i in range(3):
@@ -78,6 +87,7 @@ def test_at_the_abandonment_cap_only_reserved_lines_or_nothing() -> None:
         assert (decision.mode, decision.lines) == ("capped", lines)
         assert decision.reserve_agents is (policy is CapPolicy.RESERVED_ONLY)
         # An hour later those abandonments have left the rolling window.
+        _answers(model, at=3700.0, count=200)
         assert model.decide(103.0 + 3601.0, snap).mode == "predictive"
 
 
@@ -137,4 +147,50 @@ def test_simulated_campaign_predictive_beats_progressive_within_the_cap() -> Non
     assert predictive.abandon_rate <= 0.03
     gain = predictive.talk_minutes_per_agent_hour / progressive.talk_minutes_per_agent_hour
     assert gain >= 1.25
+    assert predictive.talk_minutes_per_agent_hour < oracle.talk_minutes_per_agent_hour
+
+
+@pytest.mark.feature("DIAL-4")
+def test_risky_lines_only_while_the_window_has_room_under_the_cap() -> None:
+    snap = _snapshot(idle=3, talk=[], wrap=[14.0] * 10)
+    config = PacingConfig(abandon_cap=0.03, cap_reserve=1.0, cap_taper=2.0)
+    roomy, tight, full = (_trained(config) for _ in range(3))
+    for model, abandoned in ((roomy, 0), (tight, 2), (full, 2)):
+        model.ledger = AbandonmentLedger(3600.0)
+        _answers(model, at=0.0, count=100, abandoned=abandoned)
+    # 100 answered, none abandoned: 3 more fit under 3%; 1 kept in hand, 2 of taper: full θ.
+    free = roomy.decide(1.0, snap)
+    assert free.mode == "predictive" and free.threshold == pytest.approx(roomy.threshold)
+    # 2 of 100 abandoned: one more and the window is at 2.97%; θ tapered nearly to nothing.
+    slow = tight.decide(1.0, snap)
+    assert slow.mode == "predictive" and slow.threshold < tight.threshold / 10
+    assert slow.lines < free.lines
+    # The same with an answered call waiting for an agent: no room, only reserved lines.
+    waiting = CampaignSnapshot(idle_agents=3, busy_agents=snap.busy_agents, waiting_answered=1)
+    stop = full.decide(1.0, waiting)
+    assert (stop.mode, stop.reserve_agents, stop.lines) == ("capped", True, 2)
+    assert full.cap_room(1.0, waiting) < 0 <= full.cap_room(1.0, snap)
+
+
+@pytest.mark.feature("DIAL-4")
+def test_answers_on_their_way_are_kept_in_hand_under_the_cap() -> None:
+    model = _trained(PacingConfig(abandon_cap=0.03))
+    model.ledger = AbandonmentLedger(3600.0)
+    _answers(model, at=0.0, count=200)
+    quiet = _snapshot(idle=3, talk=[200.0] * 10, wrap=[])
+    busy = _snapshot(idle=3, talk=[200.0] * 10, wrap=[], ringing=20)
+    # Ringing 5 s: each still has about its full answer chance (0.3 here).
+    assert model.cap_room(1.0, quiet) - model.cap_room(1.0, busy) == pytest.approx(
+        model.config.cap_burst * 20 * 0.3, rel=0.25
+    )
+
+
+@pytest.mark.feature("DIAL-4")
+@pytest.mark.parametrize("agents", [5, 20])
+def test_simulated_rolling_hour_never_goes_over_the_cap(agents: int) -> None:
+    cfg = SimConfig(agents=agents, hours=1.5, seed=7)
+    predictive = run(cfg, Predictive())
+    assert predictive.abandoned > 0  # it took risks...
+    assert predictive.max_window_rate <= 0.03  # ...but no rolling hour went over the cap
+    oracle = run(cfg, Oracle())
     assert predictive.talk_minutes_per_agent_hour < oracle.talk_minutes_per_agent_hour
