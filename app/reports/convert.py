@@ -22,6 +22,7 @@ def agent_out(f: AgentFigures) -> s.AgentFiguresOut:
         calls=f.calls,
         answered=f.answered,
         answered_outbound=f.answered_outbound,
+        sales=f.sales,
         talk_seconds=round(f.talk_seconds, 3),
         avg_handle_seconds=round(f.avg_handle_seconds, 3),
     )
@@ -60,8 +61,26 @@ def queue_report_out(r: Report[QueueFigures]) -> s.QueueReportOut:
 
 
 AGENT_HEADER = {
-    "en": ["Period", "Agent", "Calls", "Answered", "Answered outbound", "Talk (s)", "AHT (s)"],
-    "zh": ["周期", "坐席", "呼叫数", "接通数", "外呼接通数", "通话时长 (秒)", "平均处理时长 (秒)"],
+    "en": [
+        "Period",
+        "Agent",
+        "Calls",
+        "Answered",
+        "Answered outbound",
+        "Sales",
+        "Talk (s)",
+        "AHT (s)",
+    ],
+    "zh": [
+        "周期",
+        "坐席",
+        "呼叫数",
+        "接通数",
+        "外呼接通数",
+        "成交数",
+        "通话时长 (秒)",
+        "平均处理时长 (秒)",
+    ],
 }
 QUEUE_HEADER = {
     "en": [
@@ -92,7 +111,7 @@ QUEUE_HEADER = {
 def agent_rows(r: Report[AgentFigures], total_label: str) -> list[list[Any]]:
     def row(f: AgentFigures) -> list[Any]:
         period = f.bucket.isoformat() if f.bucket else total_label
-        return [period, f.agent_name, f.calls, f.answered, f.answered_outbound,
+        return [period, f.agent_name, f.calls, f.answered, f.answered_outbound, f.sales,
                 round(f.talk_seconds, 1), round(f.avg_handle_seconds, 1)]  # fmt: skip
 
     return [row(f) for f in r.series] + [row(f) for f in r.totals]

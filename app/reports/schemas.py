@@ -21,6 +21,7 @@ class AgentFiguresOut(Camel):
     calls: int
     answered: int
     answered_outbound: int
+    sales: int  # calls with a success disposition (DIAL-7)
     talk_seconds: float
     avg_handle_seconds: float
 

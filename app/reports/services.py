@@ -4,7 +4,8 @@ Buckets are calendar days / ISO weeks (Monday) / months / years in the report's 
 (`date_trunc` on the local time of `arrived_at`). Definitions:
 
 - agent report, per agent: `calls` = CDRs with the agent; `answered` = bridged to them;
-  `answeredOutbound` = of those, outbound; `talkSeconds` = sum of bridged -> end;
+  `answeredOutbound` = of those, outbound; `sales` = calls whose dialer disposition (the lead
+  attempt with the same call key) is a success one; `talkSeconds` = sum of bridged -> end;
   `avgHandleSeconds` = talkSeconds / answered (wrap-up is not in the CDR yet).
 - queue report, per queue: `offered` = calls that entered it (`queue_id` set);
   `answered` = bridged; `abandoned` = not bridged and the caller hung up;
@@ -25,6 +26,7 @@ from sqlalchemy import Date, Float, and_, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calls.models import CallRecord
+from app.dialer.models import Disposition, LeadAttempt
 from app.seats.queues import AcdQueue
 from app.tenants.models import User
 
@@ -89,6 +91,7 @@ class AgentFigures:
     answered: int
     answered_outbound: int
     talk_seconds: float
+    sales: int = 0
 
     @property
     def avg_handle_seconds(self) -> float:
@@ -137,8 +140,31 @@ def _in_range(q: ReportQuery) -> Any:
     )
 
 
+def _sold_calls(q: ReportQuery) -> Any:
+    """Call keys whose lead attempt got a success disposition (DIAL-7 `is_success`)."""
+    return (
+        select(LeadAttempt.call_key)
+        .join(
+            Disposition,
+            and_(
+                Disposition.tenant_id == q.tenant_id,
+                Disposition.campaign_id == LeadAttempt.campaign_id,
+                Disposition.code == LeadAttempt.disposition,
+            ),
+        )
+        .where(
+            LeadAttempt.tenant_id == q.tenant_id,
+            LeadAttempt.call_key.is_not(None),
+            Disposition.is_success.is_(True),
+        )
+        .distinct()
+        .subquery("sold")
+    )
+
+
 async def agent_report(session: AsyncSession, q: ReportQuery) -> Report[AgentFigures]:
     q.check()
+    sold = _sold_calls(q)
     bridged = CallRecord.bridged_at.is_not(None)
     talk = _epoch(CallRecord.ended_at - CallRecord.bridged_at)
     measures = (
@@ -148,11 +174,13 @@ async def agent_report(session: AsyncSession, q: ReportQuery) -> Report[AgentFig
         func.coalesce(func.sum(talk).filter(bridged, CallRecord.ended_at.is_not(None)), 0.0).label(
             "talk"
         ),
+        func.count(sold.c.call_key).label("sales"),
     )
     name = func.coalesce(User.display_name, "").label("name")
     base = (
         select(CallRecord.agent_user_id, name)
         .outerjoin(User, and_(User.tenant_id == q.tenant_id, User.id == CallRecord.agent_user_id))
+        .outerjoin(sold, sold.c.call_key == CallRecord.call_key)
         .where(_in_range(q), CallRecord.agent_user_id.is_not(None))
     )
     totals = await session.execute(
@@ -168,7 +196,7 @@ async def agent_report(session: AsyncSession, q: ReportQuery) -> Report[AgentFig
     def figures(r: Any, bucket_value: date | None) -> AgentFigures:
         return AgentFigures(
             r.agent_user_id, r.name, bucket_value, r.calls, r.answered, r.answered_out,
-            float(r.talk),
+            float(r.talk), r.sales,
         )  # fmt: skip
 
     return Report(

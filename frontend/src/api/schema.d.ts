@@ -2186,6 +2186,43 @@ export interface paths {
         patch: operations["ApiV1TenantUpdateTenant"];
         trace?: never;
     };
+    "/api/v1/trunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListTrunks */
+        get: operations["ApiV1TrunksListTrunks"];
+        put?: never;
+        /** AddTrunk */
+        post: operations["ApiV1TrunksAddTrunk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trunks/{trunk_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetTrunk */
+        get: operations["ApiV1TrunksTrunkIdGetTrunk"];
+        put?: never;
+        post?: never;
+        /** RemoveTrunk */
+        delete: operations["ApiV1TrunksTrunkIdRemoveTrunk"];
+        options?: never;
+        head?: never;
+        /** UpdateTrunk */
+        patch: operations["ApiV1TrunksTrunkIdUpdateTrunk"];
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -2594,6 +2631,7 @@ export interface components {
             avgHandleSeconds: number;
             bucket: string | null;
             calls: number;
+            sales: number;
             talkSeconds: number;
         };
         /** AgentIn */
@@ -3570,6 +3608,13 @@ export interface components {
             offset: number;
             total: number;
         };
+        /** Page[TrunkOut] */
+        "Page_app.edge.schemas.TrunkOut_": {
+            items: components["schemas"]["TrunkOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /** Page[FlowOut] */
         "Page_app.ivr_builder.schemas.FlowOut_": {
             items: components["schemas"]["FlowOut"][];
@@ -3782,8 +3827,7 @@ export interface components {
         };
         /** RateIO */
         RateIO: {
-            /** @default 0 */
-            connectionFee: string;
+            connectionFee?: string | null;
             /** @default  */
             description: string;
             /** @default 60 */
@@ -4045,6 +4089,75 @@ export interface components {
         TotpSetupOut: {
             secret: string;
             uri: string;
+        };
+        /** TrunkIn */
+        TrunkIn: {
+            businessId?: string | null;
+            /** @default  */
+            callerId: string;
+            host: string;
+            /** @default true */
+            isActive: boolean;
+            /**
+             * @default carrier
+             * @enum {string}
+             */
+            kind: "carrier" | "gateway";
+            /** @default 30 */
+            maxChannels: number;
+            name: string;
+            /** @default  */
+            password: string;
+            /** @default 5060 */
+            port: number;
+            sourceIps?: string[];
+            /**
+             * @default udp
+             * @enum {string}
+             */
+            transport: "udp" | "tcp" | "tls";
+            /** @default  */
+            username: string;
+        };
+        /** TrunkOut */
+        TrunkOut: {
+            businessId: string | null;
+            callerId: string;
+            /** Format: date-time */
+            createdAt: string;
+            hasPassword: boolean;
+            host: string;
+            /** Format: uuid */
+            id: string;
+            isActive: boolean;
+            kind: string;
+            maxChannels: number;
+            name: string;
+            port: number;
+            sourceIps: string[];
+            transport: string;
+            /** Format: date-time */
+            updatedAt: string;
+            username: string;
+        };
+        /** TrunkPatch */
+        TrunkPatch: {
+            businessId?: string | null;
+            callerId?: string | null;
+            /** @default false */
+            clearBusiness: boolean;
+            host?: string | null;
+            isActive?: boolean | null;
+            /** @enum {null|string} */
+            kind?: "carrier" | "gateway" | null;
+            maxChannels?: number | null;
+            name?: string | null;
+            password?: string | null;
+            port?: number | null;
+            sourceIps?: string[] | null;
+            /** @enum {null|string} */
+            transport?: "udp" | "tcp" | "tls" | null;
+            username?: string | null;
         };
         /** TtsIn */
         TtsIn: {
@@ -10246,6 +10359,198 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TenantOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TrunksListTrunks: {
+        parameters: {
+            query?: {
+                businessId?: string | null;
+                search?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_app.edge.schemas.TrunkOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TrunksAddTrunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrunkIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrunkOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TrunksTrunkIdGetTrunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trunk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrunkOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TrunksTrunkIdRemoveTrunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trunk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TrunksTrunkIdUpdateTrunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trunk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrunkPatch"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrunkOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -11,8 +11,13 @@ from uuid import UUID
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from app.db.session import tenant_session
+from app.dialer.leads import start_attempt
+from app.dialer.models import Disposition, Lead
 from tests.fixtures.app import TenantCtx
+from tests.integration.dialer.conftest import import_now, make_campaign
 from tests.integration.recordings.seed import seed_call, seed_queue
 from tests.integration.recordings.test_calls_search import (
     as_role,
@@ -37,10 +42,12 @@ async def seed(client: httpx.AsyncClient, t: TenantCtx, other: TenantCtx) -> dic
     # Agent A: Q1 wait 10 talk 60; outbound talk 30 (03-02); Q1 wait 30 talk 120 (03-03).
     await seed_call(T, utc("2026-03-02T10:00:00+08:00"), agent_user_id=A, queue_id=q1,
                     queued_after=1, bridged_after=11, ended_after=71)  # fmt: skip
-    await seed_call(T, utc("2026-03-02T11:00:00+08:00"), agent_user_id=A, direction="outbound",
-                    bridged_after=5, ended_after=35)  # fmt: skip
-    await seed_call(T, utc("2026-03-03T10:00:00+08:00"), agent_user_id=A, queue_id=q1,
-                    queued_after=1, bridged_after=31, ended_after=151)  # fmt: skip
+    _, sold = await seed_call(T, utc("2026-03-02T11:00:00+08:00"), agent_user_id=A,
+                              direction="outbound", bridged_after=5, ended_after=35)  # fmt: skip
+    _, later = await seed_call(T, utc("2026-03-03T10:00:00+08:00"), agent_user_id=A, queue_id=q1,
+                               queued_after=1, bridged_after=31, ended_after=151)  # fmt: skip
+    # The outbound call was a sale (a success disposition); the other a call-back (not one).
+    await dispose(client, t, {sold: "sale", later: "callback"})
     # Agent B: 17:00 UTC on 03-02 is 01:00 on 03-03 in Shanghai; Q2 wait 5 talk 90.
     await seed_call(T, utc("2026-03-02T17:00:00+00:00"), agent_user_id=B, queue_id=q2,
                     queued_after=0, bridged_after=5, ended_after=95)  # fmt: skip
@@ -59,6 +66,21 @@ async def seed(client: httpx.AsyncClient, t: TenantCtx, other: TenantCtx) -> dic
     await seed_call(other.tenant_id, utc("2026-03-02T10:00:00+08:00"), agent_user_id=A,
                     queue_id=oq, queued_after=1, bridged_after=3, ended_after=999)  # fmt: skip
     return {"a": a, "b": b, "q1": str(q1), "q2": str(q2)}
+
+
+async def dispose(client: httpx.AsyncClient, t: TenantCtx, codes: dict[str, str]) -> None:
+    campaign = await make_campaign(client, t)
+    phones = "".join(f"1390013900{i}\n" for i in range(len(codes)))
+    await import_now(client, t, campaign["id"], "Phone\n" + phones, {"phone": "Phone"})
+    campaign_id = UUID(campaign["id"])
+    async with tenant_session(t.tenant_id) as session:
+        for code, success in (("sale", True), ("callback", False)):
+            session.add(Disposition(tenant_id=t.tenant_id, campaign_id=campaign_id, code=code,
+                                    label=code, is_success=success, is_final=success))  # fmt: skip
+        leads = (await session.scalars(select(Lead).order_by(Lead.line))).all()
+        for lead, (call_key, code) in zip(leads, codes.items(), strict=True):
+            attempt = await start_attempt(session, lead, datetime.now(UTC), call_key=call_key)
+            attempt.disposition = code
 
 
 async def get_report(
@@ -81,12 +103,13 @@ async def test_agent_report_by_day_week_month(
 ) -> None:
     ids = await seed(client, tenant, other_tenant)
     a, b = ids["a"], ids["b"]
-    fields = ("calls", "answered", "answeredOutbound", "talkSeconds", "avgHandleSeconds")
+    fields = ("calls", "answered", "answeredOutbound", "sales", "talkSeconds", "avgHandleSeconds")
     day = await get_report(client, tenant.headers, "agents", period="day")
     assert by(day["totals"], "agentId", *fields) == {
-        (a, None): (3, 3, 1, 210.0, 70.0),
-        (b, None): (2, 1, 0, 90.0, 90.0),
+        (a, None): (3, 3, 1, 1, 210.0, 70.0),
+        (b, None): (2, 1, 0, 0, 90.0, 90.0),
     }
+    assert by(day["series"], "agentId", "sales")[(a, "2026-03-02")] == (1,)
     assert by(day["series"], "agentId", "calls", "answered", "talkSeconds") == {
         (a, "2026-03-02"): (2, 2, 90.0),
         (a, "2026-03-03"): (1, 1, 120.0),

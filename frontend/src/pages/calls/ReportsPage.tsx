@@ -107,6 +107,7 @@ function AgentReport({ query }: { query: ReportQuery }) {
             <Table.Th>{t("reports.calls")}</Table.Th>
             <Table.Th>{t("reports.answered")}</Table.Th>
             <Table.Th>{t("reports.answeredOutbound")}</Table.Th>
+            <Table.Th>{t("reports.sales")}</Table.Th>
             <Table.Th>{t("reports.talkTime")}</Table.Th>
             <Table.Th>{t("reports.aht")}</Table.Th>
           </Table.Tr>
@@ -118,6 +119,7 @@ function AgentReport({ query }: { query: ReportQuery }) {
               <Table.Td>{a.calls}</Table.Td>
               <Table.Td>{a.answered}</Table.Td>
               <Table.Td>{a.answeredOutbound}</Table.Td>
+              <Table.Td>{a.sales}</Table.Td>
               <Table.Td>{formatDuration(a.talkSeconds)}</Table.Td>
               <Table.Td>{formatDuration(a.avgHandleSeconds)}</Table.Td>
             </Table.Tr>
