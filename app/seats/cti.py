@@ -255,6 +255,45 @@ async def _command_args(ctx: AgentContext, action: str, args: dict[str, Any]) ->
     return {}
 
 
+async def transfer_targets(
+    session: AsyncSession, ctx: AgentContext
+) -> dict[str, list[tuple[str, str]]]:
+    """The agent's business's queues and other agents, and the published flows of that
+    business or of none: ids as call commands take them, names to show."""
+    from app.ivr_builder.models import IvrFlow
+
+    tenant, business = ctx.tenant_id, ctx.profile.business_id
+    queues = await session.execute(
+        select(AcdQueue.id, AcdQueue.name)
+        .where(AcdQueue.tenant_id == tenant, AcdQueue.business_id == business)
+        .order_by(AcdQueue.name)
+    )
+    agents = await session.execute(
+        select(AgentProfile.user_id, User.display_name)
+        .join(User, (User.tenant_id == tenant) & (User.id == AgentProfile.user_id))
+        .where(
+            AgentProfile.tenant_id == tenant,
+            AgentProfile.business_id == business,
+            AgentProfile.user_id != ctx.profile.user_id,
+        )
+        .order_by(User.display_name)
+    )
+    flows = await session.execute(
+        select(IvrFlow.id, IvrFlow.name)
+        .where(
+            IvrFlow.tenant_id == tenant,
+            IvrFlow.published_version_id.is_not(None),
+            (IvrFlow.business_id == business) | IvrFlow.business_id.is_(None),
+        )
+        .order_by(IvrFlow.name)
+    )
+    return {
+        "queues": [(str(i), n) for i, n in queues.all()],
+        "agents": [(str(i), n) for i, n in agents.all()],
+        "flows": [(str(i), n) for i, n in flows.all()],
+    }
+
+
 async def _extension_target(ctx: AgentContext, number: str) -> str:
     async with tenant_session(ctx.tenant_id) as session:
         ext = await session.scalar(

@@ -59,6 +59,17 @@ class CallCommandIn(Camel):
     extension: str = ""
 
 
+class TargetOut(Camel):
+    id: str  # a queue id, an agent's user id or a flow id: the `target` of a call command
+    name: str
+
+
+class TransferTargetsOut(Camel):
+    queues: list[TargetOut]
+    agents: list[TargetOut]
+    flows: list[TargetOut]
+
+
 def _args(data: msgspec.Struct) -> dict[str, Any]:
     return dict(msgspec.to_builtins(data))
 
@@ -107,6 +118,21 @@ class CtiController(Controller):
         self, request: Request[Any, Any, Any], db_session: DbSession
     ) -> dict[str, Any]:
         return await cti.perform(get_redis(), await _context(request, db_session), "end_acw", {})
+
+    @get("/transfer-targets", opt={"permission": Perm.CTI})
+    async def transfer_targets(
+        self, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> TransferTargetsOut:
+        """SEAT-6, IVR-7: where the agent may send the customer (transfer, conference, IVR
+        and back): the queues, the other agents of the agent's business, and the tenant's
+        published flows of that business (or of none)."""
+        ctx = await _context(request, db_session)
+        found = await cti.transfer_targets(db_session, ctx)
+        return TransferTargetsOut(
+            queues=[TargetOut(id=q, name=n) for q, n in found["queues"]],
+            agents=[TargetOut(id=a, name=n) for a, n in found["agents"]],
+            flows=[TargetOut(id=f, name=n) for f, n in found["flows"]],
+        )
 
     @post("/calls/{action:str}", opt=SELF, status_code=200)
     async def call_command(
