@@ -16,6 +16,7 @@ from app.calls.history_controllers import CallHistoryController
 from app.calls.wrapup_controllers import WrapupController
 from app.db.deps import provide_db_session
 from app.dialer.controllers import ROUTE_HANDLERS as DIALER_HANDLERS
+from app.edge.controllers import TrunkController
 from app.health import health, ready
 from app.ivr_builder.controllers import IvrController
 from app.ivr_builder.voice_controllers import PromptController, SurveyController, TtsController
@@ -60,6 +61,7 @@ def create_app() -> Litestar:
             CalendarController,
             CallerListController,
             NumberController,
+            TrunkController,
             ExtensionController,
             QueueController,
             AgentController,

@@ -14,6 +14,12 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"FASTLINE_{name}", default)
 
 
+def _rpc_sockets() -> tuple[str, ...]:
+    run_dir = Path(_env("KAMAILIO_RUN_DIR", str(ROOT / "var" / "kamailio")))
+    raw = _env("KAMAILIO_RPC_SOCKETS", str(run_dir / "kamailio_rpc.sock"))
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     # The app connects as a role that owns no tables and cannot bypass row-level security.
@@ -59,6 +65,9 @@ class Settings:
     sip_domain_suffix: str = field(
         default_factory=lambda: _env("SIP_DOMAIN_SUFFIX", "sip.fastline.local")
     )
+    # EDGE-3: Kamailio JSON-RPC datagram sockets told to reload trunk addresses after a trunk
+    # change (comma-separated); default: the socket of `make run`'s edge (scripts/kamailio.sh).
+    kamailio_rpc_sockets: tuple[str, ...] = field(default_factory=lambda: _rpc_sockets())
     host: str = field(default_factory=lambda: _env("HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("PORT", "8000")))
 
