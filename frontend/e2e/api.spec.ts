@@ -100,6 +100,8 @@ test("create a webhook, see its signing secret once, send a test event", async (
   await expect(page.getByTestId("deliveries-table")).toContainText("webhook.test");
   await page.waitForTimeout(500); // the drawer's slide-in
   await shot("api-03-webhook-deliveries");
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("deliveries-table")).toHaveCount(0);
 });
 
 test("a partner app gets a user's approval with authorization code + PKCE", async ({ baseURL }) => {

@@ -9,6 +9,7 @@ import { FlowsPage } from "./ivr/FlowsPage";
 import { PortalLayout } from "./layout/PortalLayout";
 import { AgentsPage } from "./pages/agents/AgentsPage";
 import { ApiClientsPage } from "./pages/api/ApiClientsPage";
+import { ConsentPage } from "./pages/api/ConsentPage";
 import { WebhooksPage } from "./pages/api/WebhooksPage";
 import { AuditPage } from "./pages/AuditPage";
 import { BillingPage } from "./pages/billing/BillingPage";
@@ -44,6 +45,14 @@ export function App() {
       <Route path="/" element={<Navigate to="/portal" replace />} />
       <Route path="/login" element={<LoginPage />} />
       <Route path="/signup" element={<SignupPage />} />
+      <Route
+        path="/oauth/consent"
+        element={
+          <RequireSession>
+            <ConsentPage />
+          </RequireSession>
+        }
+      />
       <Route
         path="/portal"
         element={
