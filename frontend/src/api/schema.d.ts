@@ -1060,6 +1060,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cti/transfer-targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TransferTargets */
+        get: operations["ApiV1CtiTransferTargetsTransferTargets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dialer/attempts/{attempt_id}/disposition": {
         parameters: {
             query?: never;
@@ -4055,6 +4072,11 @@ export interface components {
             question: string;
             total: number;
         };
+        /** TargetOut */
+        TargetOut: {
+            id: string;
+            name: string;
+        };
         /** TenantOut */
         TenantOut: {
             /** Format: date-time */
@@ -4089,6 +4111,12 @@ export interface components {
         TotpSetupOut: {
             secret: string;
             uri: string;
+        };
+        /** TransferTargetsOut */
+        TransferTargetsOut: {
+            agents: components["schemas"]["TargetOut"][];
+            flows: components["schemas"]["TargetOut"][];
+            queues: components["schemas"]["TargetOut"][];
         };
         /** TrunkIn */
         TrunkIn: {
@@ -7141,6 +7169,26 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    ApiV1CtiTransferTargetsTransferTargets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferTargetsOut"];
                 };
             };
         };

@@ -12,6 +12,7 @@ import { useSession } from "../auth/session";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 import { ScreenPopCard } from "./ScreenPopCard";
+import { CallControlCard } from "./CallControlCard";
 import { SoftphoneCard } from "./SoftphoneCard";
 import { WrapupCard } from "./WrapupCard";
 import {
@@ -171,12 +172,12 @@ export function SeatPage() {
 
       <Grid>
         <Grid.Col span={{ base: 12, md: 6 }}>
-          <SoftphoneCard
-            extension={model.extension}
-            tenant={tenant}
-            ctiCallId={model.callId}
-            onCallKey={setPhoneCallKey}
-          />
+          <Stack gap="md">
+            <SoftphoneCard extension={model.extension} tenant={tenant} onCallKey={setPhoneCallKey} />
+            {model.callId && (model.state === "talking" || model.state === "hold") && (
+              <CallControlCard callId={model.callId} />
+            )}
+          </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>
           <Stack gap="md">

@@ -2,12 +2,9 @@
 // answers, Alt+H hangs up, digits typed on the keypad send DTMF.
 import { Badge, Button, Card, Group, PasswordInput, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useHotkeys } from "@mantine/hooks";
-import { useMutation } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api } from "../api/client";
-import { ErrorAlert } from "../components/ErrorAlert";
 import {
   defaultServer,
   dialTarget,
@@ -24,12 +21,10 @@ const REGISTRATION_COLOR = { registered: "green", registering: "yellow", failed:
 export function SoftphoneCard({
   extension,
   tenant,
-  ctiCallId,
   onCallKey,
 }: {
   extension: string | null;
   tenant: string;
-  ctiCallId: string;
   /** Told the platform's id of each call the phone rings with (for the wrap-up form). */
   onCallKey?: (key: string) => void;
 }) {
@@ -41,7 +36,6 @@ export function SoftphoneCard({
   const [domain, setDomain] = useState(`${tenant.toLowerCase()}.sip.fastline.local`);
   const [password, setPassword] = useState("");
   const [target, setTarget] = useState("");
-  const [transferTo, setTransferTo] = useState("");
 
   useEffect(() => phone.subscribe(setSnap), [phone]);
   useEffect(() => {
@@ -53,15 +47,6 @@ export function SoftphoneCard({
     const saved = storedPassword(extension);
     setPassword(saved);
   }, [extension]);
-
-  // Blind transfer goes through the CTI (callcontrol moves the customer leg; the ACD knows).
-  const transfer = useMutation({
-    mutationFn: async (to: string) =>
-      (await api.POST("/api/v1/cti/calls/{action}", {
-        params: { path: { action: "transfer" } },
-        body: { callId: ctiCallId, mode: "blind", targetKind: "external", target: to, digits: "", extension: "" },
-      })).data,
-  });
 
   useHotkeys([
     ["alt+a", () => phone.answer()],
@@ -199,22 +184,6 @@ export function SoftphoneCard({
           </SimpleGrid>
         </div>
 
-        {snap.phase === "active" && ctiCallId && (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              transfer.mutate(transferTo);
-            }}
-          >
-            <Group align="end">
-              <TextInput label={t("seat.phone.transferTo")} value={transferTo} onChange={(e) => setTransferTo(e.currentTarget.value)} />
-              <Button type="submit" variant="light" disabled={!transferTo} loading={transfer.isPending}>
-                {t("seat.phone.transfer")}
-              </Button>
-            </Group>
-          </form>
-        )}
-        <ErrorAlert error={transfer.error} />
       </Stack>
     </Card>
   );
