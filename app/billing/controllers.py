@@ -46,6 +46,12 @@ def stripe_failed(exc: stripe.StripeError) -> Problem:
     return Problem(502, f"Stripe refused the request: {exc.user_message or exc}", code="stripe")
 
 
+def tidy(amount: Decimal) -> Decimal:
+    """1.000000 -> 1.00, 0.033300 -> 0.0333: the digits that mean something."""
+    cents = amount.quantize(MINOR)
+    return cents if cents == amount else amount.normalize()
+
+
 def table_out(table: RateTable, rates: list[Rate]) -> s.RateTableOut:
     return s.RateTableOut(
         id=table.id,
@@ -55,10 +61,10 @@ def table_out(table: RateTable, rates: list[Rate]) -> s.RateTableOut:
         rates=[
             s.RateIO(
                 prefix=r.prefix,
-                price_per_minute=r.price_per_minute,
+                price_per_minute=tidy(r.price_per_minute),
                 initial_increment=r.initial_increment,
                 increment=r.increment,
-                connection_fee=r.connection_fee,
+                connection_fee=tidy(r.connection_fee),
                 description=r.description,
             )
             for r in sorted(rates, key=lambda r: r.prefix)
@@ -119,7 +125,7 @@ class BillingController(Controller):
                 price_per_minute=r.price_per_minute,
                 initial_increment=r.initial_increment,
                 increment=r.increment,
-                connection_fee=r.connection_fee,
+                connection_fee=r.connection_fee or Decimal(0),
             )
             for r in data.rates
         ]

@@ -30,12 +30,13 @@ class RateIO(Camel):
     price_per_minute: Money
     initial_increment: Increment = 60
     increment: Increment = 60
-    connection_fee: Money = Decimal(0)
+    connection_fee: Money | None = None  # none: 0 (no Decimal default: the OpenAPI dump)
     description: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
     def __post_init__(self) -> None:
         non_negative(self.price_per_minute, "pricePerMinute")
-        non_negative(self.connection_fee, "connectionFee")
+        if self.connection_fee is not None:
+            non_negative(self.connection_fee, "connectionFee")
 
 
 class RateTableIn(Camel):

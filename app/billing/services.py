@@ -184,19 +184,16 @@ async def totals(
     queue (group), campaign or for the whole tenant (one row, key None)."""
     column = GROUP_COLUMNS.get(by)
     key = column if column is not None else null()
-    q = (
-        select(
-            key.label("key"),
-            func.count(),
-            func.coalesce(func.sum(CallCharge.billable_seconds), 0),
-            func.coalesce(func.sum(CallCharge.cost), Decimal(0)),
-        )
-        .where(
-            CallCharge.tenant_id == tenant_id,
-            CallCharge.ended_at >= since,
-            CallCharge.ended_at < until,
-            CallCharge.status == "rated",
-        )
+    q = select(
+        key.label("key"),
+        func.count(),
+        func.coalesce(func.sum(CallCharge.billable_seconds), 0),
+        func.coalesce(func.sum(CallCharge.cost), Decimal(0)),
+    ).where(
+        CallCharge.tenant_id == tenant_id,
+        CallCharge.ended_at >= since,
+        CallCharge.ended_at < until,
+        CallCharge.status == "rated",
     )
     if column is not None:
         q = q.group_by(column).order_by(column)

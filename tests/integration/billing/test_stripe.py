@@ -19,6 +19,7 @@ import httpx
 import pytest
 import stripe
 
+from app.billing.stripe_billing import HttpxClient
 from app.db.session import tenant_session
 from app.seats.agents import AgentProfile
 from app.tenants.models import Business
@@ -34,7 +35,7 @@ ACCOUNT = "/api/v1/billing/account"
 @asynccontextmanager
 async def stripe_side(base: str) -> AsyncIterator[stripe.StripeClient]:
     """The test plays Stripe's other users (the customer paying) with its own client."""
-    http = stripe.HTTPXClient()
+    http = HttpxClient()
     try:
         yield stripe.StripeClient(STRIPE_KEY, http_client=http, base_addresses={"api": base})
     finally:
