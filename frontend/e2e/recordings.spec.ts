@@ -132,7 +132,11 @@ test("reports chart the seeded calls and export to Excel", async ({ browser, bas
   expect(file.status()).toBe(200);
   expect(file.headers()["content-type"]).toContain("spreadsheetml");
   await page.getByRole("tab", { name: "Agents" }).click();
-  await expect(page.getByTestId("agent-report")).toBeVisible();
+  const agentRow = page.getByTestId("agent-report").locator("tbody tr");
+  await expect(agentRow).toHaveCount(1);
+  await expect(agentRow.locator("td").nth(0)).toHaveText(admin.name); // the seeded call's agent
+  await expect(agentRow.locator("td").nth(1)).toHaveText("1"); // calls
+  await expect(agentRow.locator("td").nth(5)).toHaveText("1:26"); // talk time
   await shot(page, "rec-05-reports-agents");
   await page.context().close();
 });

@@ -25,13 +25,19 @@ NUMBER = "13912345678"
 
 
 async def seed(tenant_id: UUID) -> dict[str, str]:
-    from app.db.session import engines
+    from sqlalchemy import select
+
+    from app.db.session import engines, tenant_session
+    from app.tenants.models import User
     from tests.integration.recordings.seed import seed_call, seed_queue, seed_recording
 
     now = datetime.now(UTC).replace(microsecond=0)
     queue = await seed_queue(tenant_id, "Sales hotline")
+    async with tenant_session(tenant_id) as session:
+        admin = (await session.scalars(select(User.id))).one()  # the one who signed up
     _, key = await seed_call(
         tenant_id, now - timedelta(hours=1), from_number=NUMBER, extension="801",
+        agent_user_id=admin,
         queue_id=queue, queued_after=1, bridged_after=9, ended_after=95,
         legs=[{"role": "customer", "from": f"sip:{NUMBER}@carrier", "to": "sip:4001@t",
                "sipStatus": 200, "cause": "normal"}],
