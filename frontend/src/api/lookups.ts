@@ -20,3 +20,14 @@ export function useCalendarOptions(enabled = true) {
     enabled,
   });
 }
+
+/** Published IVR flows (a queue's post-call survey, REC-6), by name. */
+export function usePublishedFlowOptions(enabled = true) {
+  return useQuery({
+    queryKey: ["ivr", "flows", "options"],
+    queryFn: () => data(api.GET("/api/v1/ivr/flows", { params: { query: { limit: 200 } } })),
+    select: (page) =>
+      page.items.filter((f) => f.publishedVersionId).map((f) => ({ value: f.id, label: f.name })),
+    enabled,
+  });
+}

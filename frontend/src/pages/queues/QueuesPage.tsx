@@ -6,7 +6,7 @@ import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api, data } from "../../api/client";
-import { useBusinessOptions } from "../../api/lookups";
+import { useBusinessOptions, usePublishedFlowOptions } from "../../api/lookups";
 import { can } from "../../auth/permissions";
 import { useSession } from "../../auth/session";
 import { DataTable, FormActions, FormModal, useInvalidatingMutation } from "../../components/crud";
@@ -169,6 +169,7 @@ function QueueForm({
   const eligible = agents.filter((a) => a.businessId === draft.businessId);
   const otherQueues = queues.filter((q) => q.id !== queue?.id && q.businessId === draft.businessId).map((q) => ({ value: q.id, label: q.name }));
   const ro = !writable;
+  const surveyFlows = usePublishedFlowOptions(writable);
   return (
     <form onSubmit={submit} noValidate>
       <Stack gap="sm">
@@ -207,6 +208,16 @@ function QueueForm({
               error={err("overflowTarget")}
             />
           )}
+          <Select
+            label={t("acd.surveyFlow")}
+            description={t("acd.surveyFlowHint")}
+            data={surveyFlows.data ?? []}
+            value={draft.surveyFlowId}
+            onChange={(v) => set("surveyFlowId", v)}
+            clearable
+            placeholder={t("acd.noSurvey")}
+            disabled={ro}
+          />
           <NumberInput label={t("acd.serviceLevel")} value={draft.serviceLevelSeconds} onChange={(v) => set("serviceLevelSeconds", v)} min={1} max={600} allowDecimal={false} error={err("serviceLevelSeconds")} readOnly={ro} />
           <Select
             label={t("acd.noAnswer")}

@@ -89,3 +89,12 @@ describe("queue members with tiers", () => {
     expect(validTier("")).toBe(false);
   });
 });
+
+describe("post-call survey (REC-6)", () => {
+  it("keeps the queue's survey flow through the form and clears it to none", () => {
+    const draft = draftFromQueue({ surveyFlowId: "f-1" } as Parameters<typeof draftFromQueue>[0]);
+    expect(queueBody(draft).surveyFlowId).toBe("f-1");
+    expect(queueBody({ ...draft, surveyFlowId: null }).surveyFlowId).toBeNull();
+    expect(draftFromQueue(null).surveyFlowId).toBeNull();
+  });
+});

@@ -29,6 +29,8 @@ export interface QueueDraft {
   announceWait: boolean;
   serviceLevelSeconds: number | string;
   mohPromptId: string | null;
+  /** REC-6: a published flow the customer runs when the agent hangs up first; null = none. */
+  surveyFlowId: string | null;
 }
 
 /** Error keys (under acd.errors.) by field path, e.g. "skills.0.name". */
@@ -51,6 +53,7 @@ export function draftFromQueue(q?: QueueOut | null): QueueDraft {
     announceWait: q?.announceWait ?? true,
     serviceLevelSeconds: q?.serviceLevelSeconds ?? 20,
     mohPromptId: q?.mohPromptId ?? null,
+    surveyFlowId: q?.surveyFlowId ?? null,
   };
 }
 
@@ -102,6 +105,7 @@ export function queueBody(d: QueueDraft): QueueIn {
     announceWait: d.announceWait,
     serviceLevelSeconds: Number(d.serviceLevelSeconds),
     mohPromptId: d.mohPromptId,
+    surveyFlowId: d.surveyFlowId,
   };
 }
 
