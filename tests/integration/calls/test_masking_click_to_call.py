@@ -177,6 +177,7 @@ def test_the_agent_feed_masks_numbers_in_call_events_and_only_numbers() -> None:
         "extension": "701",
         "talk_ms": "12345678",
         "digits": "88886666",  # keyed in by the caller (an account number): not masked
+        "leadId": "84177962-660d-4723-affc-123456789012",  # an id, all digits in places
         "at": "2026-11-25T21:56:49.123456+00:00",
     }
     out = feed.view(event)
@@ -184,7 +185,7 @@ def test_the_agent_feed_masks_numbers_in_call_events_and_only_numbers() -> None:
     assert_no_real_number(json.dumps(out))
     assert out["target"] == "139****9000" and out["to"].startswith("sip:138****8000@")
     assert out["callId"] == key and out["extension"] == "701" and out["talk_ms"] == "12345678"
-    assert out["digits"] == "88886666"
+    assert out["digits"] == "88886666" and out["leadId"] == event["leadId"]
     assert out["at"] == event["at"]
     # Other agents' click-to-calls are not shown; one's own is, masked.
     theirs = {"type": "call.click_to_call", "agent": "other", "number": "139****9000"}
