@@ -57,7 +57,9 @@ async def serve(config: CallcontrolConfig | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running_b2bua(config) as b2bua:
+    from app.dialer.runtime import running_dialer  # DIAL-2: campaigns dial from this process
+
+    async with running_b2bua(config) as b2bua, running_dialer(b2bua):
         log.info(
             "callcontrol listening on %s:%s (udp+tcp), rtpengine %s",
             config.sip_host,
