@@ -56,6 +56,18 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     server: asyncio.Server | None = None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait_for(self, count: int, within: float) -> bool:
+        """Until `count` requests have arrived (True), or the timeout (False)."""
+        try:
+            async with asyncio.timeout(within):
+                while len(self.received) < count:
+                    self.arrived.clear()
+                    await self.arrived.wait()
+        except TimeoutError:
+            return False
+        return True
 
     @property
     def url(self) -> str:
@@ -81,6 +93,7 @@ class Receiver:
                 headers[name.strip().lower()] = value.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.received.append(Received(request_line.split()[1], headers, body))
+            self.arrived.set()
             status = self.statuses.pop(0) if self.statuses else 200
             writer.write(
                 f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
