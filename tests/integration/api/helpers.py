@@ -54,9 +54,11 @@ class Receiver:
     from `statuses` (then 200)."""
 
     statuses: list[int] = field(default_factory=list)
+    delay: float = 0.0  # seconds before answering (a slow receiver, for timeouts)
     received: list[Received] = field(default_factory=list)
     server: asyncio.Server | None = None
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    handlers: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def wait_for(self, count: int, within: float) -> bool:
         """Until `count` requests have arrived (True), or the timeout (False)."""
@@ -82,9 +84,15 @@ class Receiver:
     async def __aexit__(self, *exc: object) -> None:
         assert self.server is not None
         self.server.close()
+        for task in self.handlers:  # a slow answer still pending: end it with the test
+            task.cancel()
+        await asyncio.gather(*self.handlers, return_exceptions=True)
         await self.server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
         try:
             request_line = (await reader.readline()).decode()
             headers: dict[str, str] = {}
@@ -94,11 +102,18 @@ class Receiver:
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.received.append(Received(request_line.split()[1], headers, body))
             self.arrived.set()
+            await asyncio.sleep(self.delay)
             status = self.statuses.pop(0) if self.statuses else 200
             writer.write(
                 f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
             )
             await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client gave up (a timeout test)
         finally:
+            self.handlers.discard(task)
             writer.close()
-            await writer.wait_closed()
+            try:
+                await writer.wait_closed()
+            except ConnectionError:
+                pass

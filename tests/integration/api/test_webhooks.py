@@ -181,3 +181,18 @@ async def test_endpoint_validation_and_update(client, tenant):
     assert "call.state" in types and "agent_state" in types
     r = await client.delete(f"/api/v1/webhooks/{hook['id']}", headers=tenant.headers)
     assert r.status_code == 204
+
+
+async def test_a_slow_receiver_times_out_and_is_retried(client, tenant, monkeypatch):
+    monkeypatch.setenv("FASTLINE_WEBHOOK_TIMEOUT_S", "0.3")
+    monkeypatch.setenv("FASTLINE_WEBHOOK_MAX_ATTEMPTS", "2")
+    async with Receiver(delay=1.0) as receiver:
+        hook = await create_hook(client, tenant, receiver.url, ["*"])
+        r = await client.post(f"/api/v1/webhooks/{hook['id']}/test", headers=tenant.headers)
+        await deliver_all([(tenant.tenant_id, UUID(r.json()["deliveryId"]))])
+        assert len(receiver.received) == 2
+    r = await client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers)
+    [delivery] = r.json()
+    assert delivery["status"] == "failed"
+    assert [a["outcome"] for a in delivery["attemptLog"]] == ["timeout", "timeout"]
+    assert all(250 <= a["latencyMs"] < 1000 for a in delivery["attemptLog"])
