@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from app.callcontrol.b2bua import B2bua
 from app.dialer.runtime import DialerRuntime
 from tests.integration.calls.conftest import (  # noqa: F401  (fixtures used by the tests)
     b2bua,
@@ -19,7 +18,7 @@ from tests.integration.calls.conftest import (  # noqa: F401  (fixtures used by 
 
 
 @pytest.fixture
-async def runtime(b2bua: B2bua) -> AsyncIterator[list[DialerRuntime]]:  # noqa: F811
+async def runtime() -> AsyncIterator[list[DialerRuntime]]:
     """Runtimes started by the test (one tenant each), closed after it."""
     started: list[DialerRuntime] = []
     yield started
