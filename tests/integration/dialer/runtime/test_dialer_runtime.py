@@ -267,3 +267,39 @@ async def test_no_agent_free_within_two_seconds_of_the_answer_abandons_with_the_
                             headers=t.tenant.headers)  # fmt: skip
     assert resp.status_code == 200, resp.text
     assert resp.json()["last30"] == {"day": None, "live": 1, "abandoned": 1, "rate": 1.0}
+
+
+@pytest.mark.feature("DIAL-2")
+@pytest.mark.feature("DIAL-4")
+async def test_a_predictive_campaign_dials_more_lines_than_ready_agents_as_its_model_says(
+    b2bua: B2bua, client: httpx.AsyncClient, tmp_path: Path,
+) -> None:  # fmt: skip
+    """With enough history the campaign's PacingModel decides (here with a manual ratio of 3:
+    three lines for one ready agent); every line is a real call, here ringing out."""
+    trunk_port = free_udp_port()
+    t = await dialer_tenant(client, trunk_port)
+    await sign_in(client, t)
+    customers = await Sipp(tmp_path, "customers", scenario(tmp_path, "customer_rings_out"),
+                           [*uas_args(trunk_port), "-m", "3"]).start()  # fmt: skip
+    phones = [f"+86139123456{n:02d}" for n in range(5)]
+    await campaign_with_leads(client, t, phones, mode="predictive", manualRatio=3.0,
+                              maxRatio=3.0)  # fmt: skip
+    r = DialerRuntime(b2bua, tenants=[t.tenant.tenant_id])  # paced by hand below
+    try:
+        await r.refresh()
+        (live,) = r.campaigns.values()
+        assert live.model is not None
+        for n in range(80):  # yesterday's outcomes: a quarter answered after 8 s
+            live.model.stats.record_attempt(n % 4 == 0, 8.0 if n % 4 == 0 else 20.0)
+        for _ in range(20):
+            live.model.stats.record_talk(60.0)
+            live.model.stats.record_wrap_up(10.0)
+        placed = await r.pace(live)
+        assert live.last_decision.startswith("manual"), live.last_decision
+        assert placed == 3, f"{placed} lines for one ready agent at 3:1 ({live.last_decision})"
+        assert len(live.inflight) == 3
+        await wait_until(lambda: len(r.finished) == 3, limit=30)
+    finally:
+        await r.close()
+        await customers.stop()
+    assert {f.outcome for f in r.finished} == {"no_answer"}
