@@ -2,7 +2,8 @@
 
 Retries: on a non-2xx answer, a timeout or a connection error, again after
 `backoff * 2^(attempt-1)` (FASTLINE_WEBHOOK_BACKOFF_MS, default 10 s: 10 s, 20 s, 40 s, ...)
-until FASTLINE_WEBHOOK_MAX_ATTEMPTS (default 8) attempts, then the delivery is `failed`.
+until FASTLINE_WEBHOOK_MAX_ATTEMPTS (default 8) attempts, then the delivery is `failed`; an
+endpoint disabled meanwhile ends its pending deliveries as `cancelled` (test events excepted).
 Each attempt is a `webhook_attempt` row (outcome, status code, latency, error).
 
 Targets: addresses that are loopback, private, link-local or reserved are refused (a tenant
@@ -120,6 +121,13 @@ async def attempt_delivery(tenant_id: UUID, delivery_id: UUID) -> float | None:
             )
         )
     if endpoint is None:
+        return None
+    if not endpoint.enabled and delivery.event_type != "webhook.test":
+        # Disabled since: the admin wants it quiet; the delivery ends without a POST.
+        async with tenant_session(tenant_id) as session:
+            row = await session.get(WebhookDelivery, (tenant_id, delivery_id), with_for_update=True)
+            if row is not None and row.status == "pending":
+                row.status, row.next_attempt_at = "cancelled", None
         return None
     result = await post_once(endpoint, delivery)
     now = datetime.now(UTC)

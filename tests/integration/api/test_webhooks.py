@@ -196,3 +196,24 @@ async def test_a_slow_receiver_times_out_and_is_retried(client, tenant, monkeypa
     assert delivery["status"] == "failed"
     assert [a["outcome"] for a in delivery["attemptLog"]] == ["timeout", "timeout"]
     assert all(250 <= a["latencyMs"] < 1000 for a in delivery["attemptLog"])
+
+
+async def test_disabling_an_endpoint_cancels_its_retries(client, tenant):
+    async with Receiver(statuses=[500, 500]) as receiver:
+        hook = await create_hook(client, tenant, receiver.url, ["*"])
+        await add_event(get_redis(), tenant.tenant_id, "call_ended", talk_ms=5)
+        collector = Collector()
+        dispatcher = Dispatcher(get_redis(), send=collector)
+        await dispatcher.refresh([tenant.tenant_id])
+        await dispatcher.step(block_ms=200)
+        [(tenant_id, delivery_id)] = collector.sent
+        assert await attempt_delivery(tenant_id, delivery_id) is not None  # a 500: retry due
+        r = await client.patch(
+            f"/api/v1/webhooks/{hook['id']}", headers=tenant.headers, json={"enabled": False}
+        )
+        assert r.status_code == 200
+        assert await attempt_delivery(tenant_id, delivery_id) is None
+        assert len(receiver.received) == 1
+    r = await client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers)
+    [delivery] = r.json()
+    assert delivery["status"] == "cancelled" and delivery["attempts"] == 1
