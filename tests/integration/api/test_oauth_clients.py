@@ -201,3 +201,19 @@ async def test_a_token_issued_while_revoking_is_dropped(client, tenant):
     assert await tokens.issued_after_revoke(redis, token, tenant.tenant_id, row_id)
     r = await client.get("/api/v1/calls/", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
+
+
+async def test_client_calls_are_audited_under_the_client(client, tenant):
+    created = await create_client(client, tenant, ["webhooks:manage"])
+    headers = await bearer(client, created)
+    r = await client.post(
+        "/api/v1/webhooks/",
+        headers=headers,
+        json={"url": "https://crm.example.com/h", "eventTypes": ["*"]},
+    )
+    assert r.status_code == 201, r.text
+    entries = (await client.get("/api/v1/audit/", headers=tenant.headers)).json()["items"]
+    by_action = {e["action"]: e for e in entries}
+    assert by_action["webhook.create"]["actorEmail"] == f"api:{created['name']}"
+    assert by_action["api.token"]["targetId"] == created["id"]
+    assert by_action["api_client.create"]["actorEmail"] == tenant.admin_email
