@@ -38,8 +38,10 @@ def month_start(now: datetime) -> datetime:
     return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def not_configured(exc: Exception) -> Problem:
-    return Problem(503, f"Stripe billing is not configured: {exc}", code="billing_not_configured")
+def not_configured(exc: Exception, status: int = 409) -> Problem:
+    """409 to a tenant admin (the platform has no Stripe account set up: nothing to retry);
+    503 to Stripe's webhook, which retries."""
+    return Problem(status, f"Stripe billing is not set up: {exc}", code="billing_not_configured")
 
 
 def stripe_failed(exc: stripe.StripeError) -> Problem:
@@ -312,7 +314,7 @@ class BillingController(Controller):
                 payload, request.headers.get("stripe-signature", "")
             )
         except stripe_billing.BillingNotConfigured as exc:
-            raise not_configured(exc) from exc
+            raise not_configured(exc, 503) from exc
         except (ValueError, stripe.SignatureVerificationError) as exc:
             raise Problem(400, "Invalid Stripe signature.", code="bad_signature") from exc
         try:

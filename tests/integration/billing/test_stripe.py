@@ -226,3 +226,15 @@ async def test_webhook_refuses_bad_signatures_and_foreign_customers(
     body, sig = signed(event | {"type": "customer.created"})
     r = await client.post(url, content=body, headers={"Stripe-Signature": sig})
     assert r.json() == {"result": "ignored"}
+
+
+@pytest.mark.feature("BILL-2")
+async def test_without_stripe_rating_and_credit_work_and_stripe_routes_say_why(
+    client: httpx.AsyncClient, tenant: TenantCtx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FASTLINE_STRIPE_API_KEY", raising=False)
+    r = await client.post("/api/v1/billing/subscription", headers=tenant.headers)
+    assert (r.status_code, r.json()["code"]) == (409, "billing_not_configured")
+    assert (await client.get("/api/v1/billing/invoices", headers=tenant.headers)).json() == []
+    r = await client.put(ACCOUNT, headers=tenant.headers, json={"creditLimit": "0"})
+    assert r.json()["mayDial"] is True, "nothing unpaid: 0 is not above a limit of 0"
