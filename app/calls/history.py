@@ -24,6 +24,7 @@ from app.calls.wrapup import CallWrapup
 from app.dialer.leads import mask_number
 from app.dialer.models import LeadAttempt
 from app.dialer.numbers import NumberError, normalize
+from app.ivr_builder.models import SurveyAnswer
 from app.recordings.models import RecordingListen
 from app.seats.queues import AcdQueue
 from app.tenants.models import Role, User
@@ -45,6 +46,7 @@ class CallFilters:
     disposition: str | None = None
     has_recording: bool | None = None
     listened: bool | None = None  # by the requesting user; needs a user
+    satisfaction_at_most: int | None = None  # REC-2/REC-6: the call's mean survey score
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -97,6 +99,7 @@ class CallRow:
     agent_name: str | None
     queue_name: str | None
     disposition: str | None
+    satisfaction: float | None = None  # mean of the call's survey scores (REC-6)
 
 
 def talk_seconds(record: CallRecord) -> float:
@@ -154,12 +157,31 @@ def _disposition_column() -> Any:
     return func.coalesce(wrapped, attempt)
 
 
+def _satisfaction_column() -> Any:
+    """The mean score of the caller's answers to the post-call survey (REC-6), or NULL."""
+    return (
+        select(func.avg(SurveyAnswer.score))
+        .where(
+            SurveyAnswer.tenant_id == CallRecord.tenant_id,
+            SurveyAnswer.call_key == CallRecord.call_key,
+        )
+        .scalar_subquery()
+    )
+
+
 def call_query(scope: CallScope, f: CallFilters) -> Select[Any]:
     t = scope.tenant_id
     disposition = _disposition_column().label("disposition")
+    satisfaction = _satisfaction_column().label("satisfaction")
     stmt = (
         select(
-            CallRecord, Recording, RecordingListen, User.display_name, AcdQueue.name, disposition
+            CallRecord,
+            Recording,
+            RecordingListen,
+            User.display_name,
+            AcdQueue.name,
+            disposition,
+            satisfaction,
         )
         .outerjoin(
             Recording,
@@ -207,6 +229,8 @@ def _filtered(stmt: Select[Any], f: CallFilters) -> Select[Any]:
         stmt = stmt.where(CallRecord.queue_id == f.queue_id)
     if f.disposition:
         stmt = stmt.where(_disposition_column() == f.disposition)
+    if f.satisfaction_at_most is not None:
+        stmt = stmt.where(_satisfaction_column() <= f.satisfaction_at_most)
     if f.has_recording is not None:
         stmt = stmt.where(Recording.id.is_not(None) if f.has_recording else Recording.id.is_(None))
     if f.listened is not None:
@@ -216,8 +240,9 @@ def _filtered(stmt: Select[Any], f: CallFilters) -> Select[Any]:
 
 
 def _row(values: Any) -> CallRow:
-    record, recording, listen, agent_name, queue_name, disposition = values
-    return CallRow(record, recording, listen, agent_name, queue_name, disposition)
+    record, recording, listen, agent_name, queue_name, disposition, satisfaction = values
+    score = round(float(satisfaction), 2) if satisfaction is not None else None
+    return CallRow(record, recording, listen, agent_name, queue_name, disposition, score)
 
 
 async def search_calls(

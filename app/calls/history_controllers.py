@@ -49,6 +49,9 @@ Number = Annotated[str | None, QueryParameter(max_length=32)]
 MinDuration = Annotated[float | None, QueryParameter(name="minDuration", ge=0)]
 Disposition = Annotated[str | None, QueryParameter(max_length=40)]
 HasRecording = Annotated[bool | None, QueryParameter(name="hasRecording")]
+SatisfactionAtMost = Annotated[
+    int | None, QueryParameter(name="satisfactionAtMost", ge=0, le=9)
+]
 Listened = Annotated[bool | None, QueryParameter()]
 
 
@@ -90,6 +93,7 @@ def _row_fields(row: CallRow, reveal: bool) -> dict[str, Any]:
         "queue_id": r.queue_id,
         "queue_name": row.queue_name,
         "disposition": row.disposition,
+        "satisfaction": row.satisfaction,
         "arrived_at": r.arrived_at,
         "answered_at": r.answered_at,
         "bridged_at": r.bridged_at,
@@ -147,6 +151,7 @@ def filters_from(
     disposition: str | None,
     has_recording: bool | None,
     listened: bool | None = None,
+    satisfaction_at_most: int | None = None,
 ) -> CallFilters:
     if since and until and until <= since:
         raise Problem(400, "`until` must be after `since`.", code="bad_range")
@@ -162,6 +167,7 @@ def filters_from(
         disposition=disposition or None,
         has_recording=has_recording,
         listened=listened,
+        satisfaction_at_most=satisfaction_at_most,
     )
 
 
@@ -217,6 +223,7 @@ class CallHistoryController(Controller):
         queue_id: QueueId = None,
         disposition: Disposition = None,
         has_recording: HasRecording = None,
+        satisfaction_at_most: SatisfactionAtMost = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Page[s.CallRowOut]:
@@ -227,6 +234,7 @@ class CallHistoryController(Controller):
             since=since, until=until, agent_id=agent_id, extension=extension, number=number,
             direction=direction, min_duration=min_duration, queue_id=queue_id,
             disposition=disposition, has_recording=has_recording,
+            satisfaction_at_most=satisfaction_at_most,
         )  # fmt: skip
         rows, total = await search_calls(db_session, scope, f, limit=limit, offset=offset)
         return Page(
@@ -259,7 +267,7 @@ class CallHistoryController(Controller):
             since=data.since, until=data.until, agent_id=data.agent_id, extension=data.extension,
             number=data.number, direction=data.direction, min_duration=data.min_duration,
             queue_id=data.queue_id, disposition=data.disposition,
-            has_recording=data.has_recording,
+            has_recording=data.has_recording, satisfaction_at_most=data.satisfaction_at_most,
         )  # fmt: skip
         key = str(uuid4())
         job = await register_job(p.tenant_id, key, "export_calls")

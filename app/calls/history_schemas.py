@@ -38,6 +38,7 @@ class CallRowOut(Camel):
     queue_id: UUID | None
     queue_name: str | None
     disposition: str | None
+    satisfaction: float | None  # mean post-call survey score (REC-6), none without answers
     arrived_at: datetime
     answered_at: datetime | None
     bridged_at: datetime | None
@@ -67,6 +68,7 @@ class CallExportIn(Camel):
     queue_id: UUID | None = None
     disposition: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     has_recording: bool | None = None
+    satisfaction_at_most: Annotated[int, msgspec.Meta(ge=0, le=9)] | None = None
 
 
 class ExportJobOut(Camel):

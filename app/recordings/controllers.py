@@ -27,6 +27,7 @@ from app.calls.history_controllers import (
     MinDuration,
     Number,
     QueueId,
+    SatisfactionAtMost,
     When,
     filters_from,
     recording_out,
@@ -108,6 +109,7 @@ class RecordingController(Controller):
         queue_id: QueueId = None,
         disposition: Disposition = None,
         listened: Listened = None,
+        satisfaction_at_most: SatisfactionAtMost = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Page[s.CallRowOut]:
@@ -117,6 +119,7 @@ class RecordingController(Controller):
             since=since, until=until, agent_id=agent_id, extension=extension, number=number,
             direction=direction, min_duration=min_duration, queue_id=queue_id,
             disposition=disposition, has_recording=True, listened=listened,
+            satisfaction_at_most=satisfaction_at_most,
         )  # fmt: skip
         rows, total = await search_calls(db_session, scope, f, limit=limit, offset=offset)
         return Page(

@@ -2910,6 +2910,7 @@ export interface components {
             queueName: string | null;
             queuedAt: string | null;
             recording: components["schemas"]["RecordingOut"] | null;
+            satisfaction: number | null;
             talkSeconds: number;
             toNumber: string;
             waitSeconds: number | null;
@@ -2925,6 +2926,7 @@ export interface components {
             minDuration?: number | null;
             number?: string | null;
             queueId?: string | null;
+            satisfactionAtMost?: number | null;
             since?: string | null;
             until?: string | null;
         };
@@ -2972,6 +2974,7 @@ export interface components {
             queueId: string | null;
             queueName: string | null;
             recording: components["schemas"]["RecordingOut"] | null;
+            satisfaction: number | null;
             talkSeconds: number;
             toNumber: string;
         };
@@ -6517,6 +6520,7 @@ export interface operations {
                 queueId?: string | null;
                 disposition?: string | null;
                 hasRecording?: boolean | null;
+                satisfactionAtMost?: number | null;
                 limit?: number;
                 offset?: number;
             };
@@ -9911,6 +9915,7 @@ export interface operations {
                 queueId?: string | null;
                 disposition?: string | null;
                 listened?: boolean | null;
+                satisfactionAtMost?: number | null;
                 limit?: number;
                 offset?: number;
             };

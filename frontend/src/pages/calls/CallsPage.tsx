@@ -51,6 +51,7 @@ export function CallsPage() {
               <Table.Th>{t("calls.queue")}</Table.Th>
               <Table.Th>{t("calls.talk")}</Table.Th>
               <Table.Th>{t("calls.disposition")}</Table.Th>
+              <Table.Th>{t("calls.satisfaction")}</Table.Th>
               <Table.Th>{t("calls.recording")}</Table.Th>
               <Table.Th />
             </Table.Tr>
@@ -66,6 +67,7 @@ export function CallsPage() {
                 <Table.Td>{c.queueName ?? "—"}</Table.Td>
                 <Table.Td>{formatDuration(c.talkSeconds)}</Table.Td>
                 <Table.Td>{c.disposition ?? "—"}</Table.Td>
+                <Table.Td data-testid="satisfaction">{c.satisfaction ?? "—"}</Table.Td>
                 <Table.Td>{c.recording ? <ListenedBadge recording={c.recording} /> : "—"}</Table.Td>
                 <Table.Td>
                   <Button size="xs" variant="light" onClick={() => setOpenId(c.id)}>

@@ -34,6 +34,13 @@ describe("call filters", () => {
     expect(toQuery({ ...EMPTY_FILTERS, minDuration: "abc", hasRecording: "maybe" })).toEqual({});
   });
 
+  it("finds unhappy callers by their survey score (REC-6)", () => {
+    expect(toQuery({ ...EMPTY_FILTERS, satisfactionAtMost: "2" })).toEqual({ satisfactionAtMost: 2 });
+    expect(toQuery({ ...EMPTY_FILTERS, satisfactionAtMost: "0" })).toEqual({ satisfactionAtMost: 0 });
+    for (const junk of ["-1", "10", "2.5", "x"]) expect(toQuery({ ...EMPTY_FILTERS, satisfactionAtMost: junk })).toEqual({});
+    expect(toExportBody({ ...EMPTY_FILTERS, satisfactionAtMost: "3" }).satisfactionAtMost).toBe(3);
+  });
+
   it("exports the same filters with nulls, never `listened`", () => {
     const body = toExportBody({ ...EMPTY_FILTERS, queueId: "q1", listened: "true" });
     expect(body.queueId).toBe("q1");

@@ -13,6 +13,7 @@ export interface CallFilterState {
   disposition: string;
   hasRecording: string; // "" | "true" | "false"
   listened: string; // "" | "true" | "false" (recordings only)
+  satisfactionAtMost: string; // "" or a survey score 0-9 (REC-6): the unhappy callers
 }
 
 export const EMPTY_FILTERS: CallFilterState = {
@@ -27,6 +28,7 @@ export const EMPTY_FILTERS: CallFilterState = {
   disposition: "",
   hasRecording: "",
   listened: "",
+  satisfactionAtMost: "",
 };
 
 /** A datetime-local value (the browser's zone) as an ISO instant, or undefined. */
@@ -52,6 +54,7 @@ export interface CallQuery {
   disposition?: string;
   hasRecording?: boolean;
   listened?: boolean;
+  satisfactionAtMost?: number;
 }
 
 const DIRECTIONS = ["inbound", "outbound", "internal"] as const;
@@ -75,6 +78,8 @@ export function toQuery(f: CallFilterState): CallQuery {
   if (rec !== undefined) q.hasRecording = rec;
   const heard = bool(f.listened);
   if (heard !== undefined) q.listened = heard;
+  const score = Number(f.satisfactionAtMost);
+  if (f.satisfactionAtMost.trim() && Number.isInteger(score) && score >= 0 && score <= 9) q.satisfactionAtMost = score;
   return q;
 }
 
@@ -92,6 +97,7 @@ export function toExportBody(f: CallFilterState) {
     minDuration: q.minDuration ?? null,
     disposition: q.disposition ?? null,
     hasRecording: q.hasRecording ?? null,
+    satisfactionAtMost: q.satisfactionAtMost ?? null,
   };
 }
 

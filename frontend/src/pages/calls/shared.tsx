@@ -68,6 +68,7 @@ export function CallFilterForm({ value, onChange, recordings = false }: FilterPr
       <TextInput label={t("calls.extension")} value={value.extension} onChange={text("extension")} w={90} />
       <TextInput label={t("calls.minDuration")} type="number" min={0} value={value.minDuration} onChange={text("minDuration")} w={120} />
       <TextInput label={t("calls.disposition")} value={value.disposition} onChange={text("disposition")} w={120} />
+      <TextInput label={t("calls.satisfactionAtMost")} type="number" min={0} max={9} value={value.satisfactionAtMost} onChange={text("satisfactionAtMost")} w={120} />
       {recordings ? (
         <Select
           label={t("recordings.listenedStatus")}
