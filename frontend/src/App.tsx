@@ -26,6 +26,7 @@ import { ListsPage } from "./pages/ListsPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFound } from "./pages/NotFound";
 import { NumbersPage } from "./pages/NumbersPage";
+import { TrunksPage } from "./pages/trunks/TrunksPage";
 import { PasswordPage } from "./pages/PasswordPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { QueuesPage } from "./pages/queues/QueuesPage";
@@ -65,6 +66,7 @@ export function App() {
         <Route path="users" element={<UsersPage />} />
         <Route path="businesses" element={<BusinessesPage />} />
         <Route path="numbers" element={<NumbersPage />} />
+        <Route path="trunks" element={<TrunksPage />} />
         <Route path="calendars" element={<CalendarsPage />} />
         <Route path="calendars/new" element={<CalendarEditPage />} />
         <Route path="calendars/:calendarId" element={<CalendarEditPage />} />

@@ -16,6 +16,7 @@ describe("navigation by role", () => {
       "/portal/users",
       "/portal/businesses",
       "/portal/numbers",
+      "/portal/trunks",
       "/portal/calendars",
       "/portal/lists",
       "/portal/audit",

@@ -55,6 +55,8 @@ export const NAV: readonly NavItem[] = [
   { key: "users", path: "/portal/users", perm: "users.read", section: "admin" },
   { key: "businesses", path: "/portal/businesses", perm: "settings.read", section: "settings" },
   { key: "numbers", path: "/portal/numbers", perm: "settings.read", section: "settings" },
+  // EDGE-3 / TEN-9 (app/edge/): carrier trunks and site gateways.
+  { key: "trunks", path: "/portal/trunks", perm: "settings.read", section: "settings" },
   { key: "calendars", path: "/portal/calendars", perm: "settings.read", section: "settings" },
   { key: "lists", path: "/portal/lists", perm: "lists.read", section: "settings" },
   { key: "audit", path: "/portal/audit", perm: "audit.read", section: "admin" },

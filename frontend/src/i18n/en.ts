@@ -4,6 +4,7 @@ import { callsEn, recordingsEn, reportsEn } from "../pages/calls/i18n";
 import { apiEn } from "../pages/api/i18n";
 import { billingEn } from "../pages/billing/i18n";
 import { dialerEn } from "../pages/campaigns/i18n";
+import { trunksEn } from "../pages/trunks/i18n";
 import { acdEn } from "../pages/queues/i18n";
 import { seatEn } from "../seat/i18n";
 import { wallboardEn } from "../wallboard/i18n";
@@ -55,6 +56,7 @@ const en = {
     users: "Users & roles",
     businesses: "Businesses",
     numbers: "Numbers",
+    trunks: "Trunks",
     calendars: "Calendars",
     lists: "Black / white lists",
     audit: "Audit log",
@@ -245,6 +247,7 @@ const en = {
   billing: billingEn,
   acd: acdEn,
   dialer: dialerEn,
+  trunks: trunksEn,
   api: apiEn,
 };
 

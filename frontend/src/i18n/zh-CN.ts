@@ -3,6 +3,7 @@ import { callsZh, recordingsZh, reportsZh } from "../pages/calls/i18n";
 import { apiZh } from "../pages/api/i18n";
 import { billingZh } from "../pages/billing/i18n";
 import { dialerZh } from "../pages/campaigns/i18n";
+import { trunksZh } from "../pages/trunks/i18n";
 import { acdZh } from "../pages/queues/i18n";
 import { seatZh } from "../seat/i18n";
 import { wallboardZh } from "../wallboard/i18n";
@@ -55,6 +56,7 @@ const zhCN: Messages = {
     users: "用户与角色",
     businesses: "业务",
     numbers: "号码",
+    trunks: "中继",
     calendars: "工作日历",
     lists: "黑白名单",
     audit: "审计日志",
@@ -245,6 +247,7 @@ const zhCN: Messages = {
   billing: billingZh,
   acd: acdZh,
   dialer: dialerZh,
+  trunks: trunksZh,
   api: apiZh,
 };
 

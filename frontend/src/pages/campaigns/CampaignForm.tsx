@@ -10,6 +10,7 @@ import { useBusinessOptions } from "../../api/lookups";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { FormActions, useInvalidatingMutation } from "../../components/crud";
 import { useUsers } from "../../components/lookups";
+import { useTrunkOptions } from "../trunks/lookups";
 import { CAMPAIGNS } from "./CampaignsPage";
 import { campaignBody, DAYS, draftFromCampaign, MODES, RETRY_OUTCOMES, validateCampaign, type CampaignDraft, type CampaignOut, type Errors, type RetryRow, type WindowRow } from "./model";
 
@@ -23,6 +24,7 @@ export function CampaignForm({ campaign, writable, onSaved }: { campaign: Campai
   const { t } = useTranslation();
   const businesses = useBusinessOptions();
   const users = useUsers();
+  const trunks = useTrunkOptions();
   const groups = useQuery({ queryKey: ["dialer", "groups"], queryFn: () => data(api.GET("/api/v1/dialer/groups")) });
   const zoneOptions = useMemo(zones, []);
   const [draft, setDraft] = useState<CampaignDraft>(() => draftFromCampaign(campaign));
@@ -111,7 +113,7 @@ export function CampaignForm({ campaign, writable, onSaved }: { campaign: Campai
         </Paper>
 
         <SimpleGrid cols={4} spacing="sm">
-          <TextInput label={t("dialer.trunkId")} description={t("dialer.trunkHint")} value={draft.trunkId} onChange={(e) => set("trunkId", e.currentTarget.value)} error={err("trunkId")} readOnly={ro} />
+          <Select label={t("dialer.trunkId")} description={t("dialer.trunkHint")} data={trunks.data ?? []} value={draft.trunkId || null} onChange={(v) => set("trunkId", v ?? "")} clearable placeholder={t("common.none")} error={err("trunkId")} readOnly={ro} />
           <TextInput label={t("dialer.callerId")} value={draft.callerId} onChange={(e) => set("callerId", e.currentTarget.value)} error={err("callerId")} readOnly={ro} inputMode="tel" />
           <NumberInput label={t("dialer.maxChannels")} value={draft.maxChannels} onChange={(v) => set("maxChannels", v)} min={1} max={10000} allowDecimal={false} error={err("maxChannels")} readOnly={ro} />
           <NumberInput label={t("dialer.minRingSeconds")} value={draft.minRingSeconds} onChange={(v) => set("minRingSeconds", v)} min={0} max={120} error={err("minRingSeconds")} readOnly={ro} />
