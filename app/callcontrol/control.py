@@ -95,6 +95,7 @@ CTI_COMMANDS = frozenset(
         "barge",
         "force_release",
         "record",
+        "stop_record",
         "ivr_and_back",
     }
 )
@@ -187,6 +188,7 @@ class CallControl:
             "whisper": self.supervise,
             "barge": self.supervise,
             "record": self.record,
+            "stop_record": self.stop_record,
             "ivr_and_back": self.ivr_and_back,
         }
         b2bua.on_leg_bye = self._leg_bye
@@ -454,6 +456,21 @@ class CallControl:
                 await self.ng.start_recording(session.media_id, metadata=session.call.key)
                 session.recording = True
         return {"recording": [s.call.key for s in sessions]}
+
+    async def stop_record(self, tenant_id: UUID, args: dict[str, Any]) -> dict[str, Any]:
+        """SEAT-7: stop recording the agent's live calls (what was recorded so far is kept
+        and converted at the call's end)."""
+        if args.get("callId"):
+            sessions = [self._session(tenant_id, args)]
+        else:
+            sessions = self._calls_of(tenant_id, str(args.get("agentExtension") or ""))
+        if not sessions:
+            raise CommandFailed(404, "That agent has no live call.")
+        for session in sessions:
+            if session.recording:
+                await self.ng.stop_recording(session.media_id)
+                session.recording = False
+        return {"stopped": [s.call.key for s in sessions]}
 
     # ------------------------------------------------------------------ new legs
 

@@ -31,7 +31,7 @@ Supervisor commands (SEAT-7; `SUPERVISOR_COMMANDS`, args `callId` of the agent's
 `agentExtension`, and `supervisorExtension` = the seat the supervisor listens on):
 - `listen`, `whisper`, `barge`  join the agent's call through the mixer; again = switch mode
 - `force_release`               hang up the agent's call
-- `record`                      start recording the agent's live calls
+- `record`, `stop_record`       start / stop recording the agent's live calls
 """
 
 from __future__ import annotations
@@ -70,7 +70,9 @@ CALL_COMMANDS = frozenset(
 )
 
 
-SUPERVISOR_COMMANDS = frozenset({"listen", "whisper", "barge", "force_release", "record"})
+SUPERVISOR_COMMANDS = frozenset(
+    {"listen", "whisper", "barge", "force_release", "record", "stop_record"}
+)
 
 
 def reply_key(tenant_id: UUID, command_id: str) -> str:

@@ -233,6 +233,17 @@ class CtiController(Controller):
         """Start recording the agent's current call (from now to its end)."""
         return await _supervise(request, db_session, user_id, "record")
 
+    @post(
+        "/agents/{user_id:uuid}/stop-record",
+        opt=MONITOR | {"audit_action": "agent.stop_record"},
+        status_code=200,
+    )
+    async def stop_record(
+        self, request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[UUID]
+    ) -> dict[str, Any]:
+        """Stop recording the agent's current call; what was recorded is kept."""
+        return await _supervise(request, db_session, user_id, "stop_record")
+
 
 async def _supervise(
     request: Request[Any, Any, Any], db: DbSession, user_id: UUID, action: str

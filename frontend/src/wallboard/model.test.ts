@@ -72,12 +72,14 @@ describe("supervisor call actions (SEAT-7)", () => {
       `/api/v1/cti/agents/${agent}/whisper`,
       `/api/v1/cti/agents/${agent}/barge`,
       `/api/v1/cti/agents/${agent}/record`,
+      `/api/v1/cti/agents/${agent}/stop-record`,
       `/api/v1/cti/agents/${agent}/release`,
     ]);
   });
 
   it("need the server's permissions: release is a force, the rest monitoring", () => {
     expect(CALL_ACTIONS.map(callActionPerm)).toEqual([
+      "agents.monitor",
       "agents.monitor",
       "agents.monitor",
       "agents.monitor",

@@ -99,8 +99,8 @@ export function supervisorActions(state: string): {
 /** SEAT-7 actions on an agent's live call, and the REST route of each
  * (app/seats/cti_controllers.py): listen, whisper, barge and record need `agents.monitor`,
  * release (hang the call up) `agents.force`; force ready / sign-out have their own routes. */
-export type CallAction = "listen" | "whisper" | "barge" | "release" | "record";
-export const CALL_ACTIONS: readonly CallAction[] = ["listen", "whisper", "barge", "record", "release"];
+export type CallAction = "listen" | "whisper" | "barge" | "release" | "record" | "stop-record";
+export const CALL_ACTIONS: readonly CallAction[] = ["listen", "whisper", "barge", "record", "stop-record", "release"];
 
 export function callActionPath(action: CallAction, agent: string): string {
   return `/api/v1/cti/agents/${encodeURIComponent(agent)}/${action}`;

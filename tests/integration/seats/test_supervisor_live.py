@@ -7,6 +7,7 @@ supervisor 1700 Hz."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -311,6 +312,15 @@ async def test_record_through_rest_starts_capturing_the_agents_call(
         size = captured()[0].stat().st_size
         await listen(agent_phone, seconds=0.5)
         assert captured()[0].stat().st_size > size + 8000, "the call's packets are written"
+        # And stopped again: what was recorded stays, nothing more is written.
+        r = await client.post(floor.url("stop-record"), headers=line.tenant.headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["result"] == {"stopped": [floor.session.call.key]}
+        assert not floor.session.recording
+        await asyncio.sleep(0.3)  # packets already in rtpengine's buffers
+        stopped_at = captured()[0].stat().st_size
+        await listen(agent_phone, seconds=0.5)
+        assert captured()[0].stat().st_size < stopped_at + 1000, "no more packets written"
     finally:
         await talking.stop()
     r = await client.post(floor.url("release"), headers=floor.boss.headers)
