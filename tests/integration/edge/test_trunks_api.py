@@ -7,6 +7,7 @@ block per test, so claims of one test never meet another's in the shared databas
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from app.callcontrol import routing
 from app.db.session import tenant_session
@@ -229,3 +230,15 @@ async def test_unknown_tenant_ids_in_a_body_are_ignored(client, tenant):
     r = await client.post(URL, headers=tenant.headers, json=body)
     assert r.status_code == 201
     assert (await client.get(URL, headers=other.headers)).json()["total"] == 0
+
+
+async def test_callcontrol_finds_the_trunk_of_an_address_inside_its_block(client, tenant):
+    r = await client.post(URL, headers=tenant.headers, json=_trunk(sourceIps=["203.0.113.128/29"]))
+    tid = r.json()["id"]
+    query = text("SELECT tenant_id, trunk_id FROM trunk_for_source(:ip)")
+    async with tenant_session(tenant.tenant_id) as session:
+        inside = (await session.execute(query, {"ip": "203.0.113.133"})).all()
+        outside = (await session.execute(query, {"ip": "203.0.113.136"})).all()
+        garbage = (await session.execute(query, {"ip": "not-an-address"})).all()
+    assert [(str(a), str(b)) for a, b in inside] == [(str(tenant.tenant_id), tid)]
+    assert outside == [] and garbage == []
