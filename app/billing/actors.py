@@ -45,3 +45,10 @@ async def report_usage(tenant_id: str, key: str) -> None:
         return {"stripeItemId": item.stripe_item_id if item else None}
 
     await run_once(tid, key, "report_usage", work)
+
+
+@dramatiq.actor(queue_name="billing", max_retries=5)  # type: ignore[arg-type]
+async def rate_new_calls(tenant_id: str) -> None:
+    """BILL-1 sweep (the worker scheduler, every period): rate the finished calls that have no
+    charge. No job row: a duplicated message finds nothing left to rate."""
+    await services.rate_calls(UUID(tenant_id))

@@ -26,7 +26,7 @@ WEBHOOK_SECRET = "whsec_fastline_test"
 def localstripe_command(port: int) -> list[str]:
     exe = shutil.which("localstripe", path=str(Path(sys.executable).parent))
     if exe is None:
-        pytest.skip("localstripe is not installed (pip install -e '.[dev]')")
+        pytest.fail("localstripe is not installed: pip install -e '.[dev]'")
     return [exe, "--port", str(port), "--from-scratch"]
 
 

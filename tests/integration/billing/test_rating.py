@@ -272,3 +272,32 @@ async def test_worker_actor_rates_landed_cdrs_once(
     assert job.result == {"rated": 8}
     assert len(await charge_rows(tenant.tenant_id)) == 8
     assert figures(await usage(client, tenant, "tenant")) == {None: (6, 391, "2.2229")}
+
+
+@pytest.mark.feature("BILL-1")
+async def test_scheduler_sweep_rates_calls_ended_since(
+    client: httpx.AsyncClient,
+    tenant: TenantCtx,
+    other_tenant: TenantCtx,
+    worker_process: subprocess.Popen[bytes],  # noqa: F811
+) -> None:
+    from app.billing.sweep import has_unrated_calls
+    from app.worker.scheduler import Scheduler
+
+    await put_tables(client, tenant)
+    await seed(client, tenant, other_tenant)
+    assert await has_unrated_calls(tenant.tenant_id)
+    await Scheduler(interval=60).tick()
+    for _ in range(300):
+        if not await has_unrated_calls(tenant.tenant_id):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the scheduler's sweep did not rate the calls")
+    assert figures(await usage(client, tenant, "tenant")) == {None: (6, 391, "2.2229")}
+    # The sweep rated the other tenant's call too (unpriced: it has no rate table).
+    for _ in range(100):
+        if not await has_unrated_calls(other_tenant.tenant_id):
+            break
+        await asyncio.sleep(0.1)
+    assert [c.status for c in await charge_rows(other_tenant.tenant_id)] == ["no_rate"]
