@@ -175,7 +175,7 @@ class DialerRuntime:
 
     async def refresh(self) -> None:
         self._refreshed = time.monotonic()
-        tenants = self.tenants if self.tenants is not None else await _active_tenants()
+        tenants = self.tenants if self.tenants is not None else await active_tenants()
         seen: set[UUID] = set()
         for tenant_id in tenants:
             async with tenant_session(tenant_id) as session:
@@ -398,7 +398,7 @@ class DialerRuntime:
             model.stats.record_wrap_up(WRAP_UP)
 
 
-async def _active_tenants() -> list[UUID]:
+async def active_tenants() -> list[UUID]:
     from app.tenants.models import Tenant
 
     async with platform_session() as session:

@@ -22,10 +22,11 @@ from app.callcontrol.live import call_key_name
 from app.dialer.cpa.synth import Label, make
 from app.dialer.cpa.synth import sit as sit_tone
 from app.dialer.models import LeadStatus
-from app.dialer.runtime import DialerRuntime
+from app.dialer.runtime import DialerRuntime, active_tenants, queue_id_for
 from app.lib.events import events_stream
 from app.lib.keys import tenant_key
 from app.lib.redis import get_redis
+from app.seats.acd import Acd, AcdError
 from tests.integration.calls.conftest import free_udp_port
 from tests.integration.calls.sipp_calls import SIPP_AVAILABLE, Sipp, uas_args
 from tests.integration.dialer.runtime_setup import (
@@ -303,3 +304,36 @@ async def test_a_predictive_campaign_dials_more_lines_than_ready_agents_as_its_m
         await r.close()
         await customers.stop()
     assert {f.outcome for f in r.finished} == {"no_answer"}
+
+
+@pytest.mark.feature("DIAL-2")
+@pytest.mark.feature("DIAL-10")
+async def test_one_dialer_serves_several_tenants_each_campaign_inside_its_own_tenant(
+    b2bua: B2bua, client: httpx.AsyncClient,
+) -> None:  # fmt: skip
+    """callcontrol's dialer reads every active tenant; each campaign's ACD queue is made in its
+    own tenant with its own agents, and is unknown to the other tenant."""
+    a = await dialer_tenant(client, free_udp_port())
+    b = await dialer_tenant(client, free_udp_port())
+    for t in (a, b):
+        await sign_in(client, t)
+    campaign_a, _ = await campaign_with_leads(client, a, [])
+    campaign_b, _ = await campaign_with_leads(client, b, [])
+    preview, _ = await campaign_with_leads(client, a, [], mode="preview")
+    assert {a.tenant.tenant_id, b.tenant.tenant_id} <= set(await active_tenants())
+    r = DialerRuntime(b2bua, tenants=[a.tenant.tenant_id, b.tenant.tenant_id])
+    try:
+        await r.refresh()
+    finally:
+        await r.close()
+    loaded = {str(cid): live.tenant_id for cid, live in r.campaigns.items()}
+    assert loaded == {campaign_a: a.tenant.tenant_id, campaign_b: b.tenant.tenant_id}, preview
+    redis = get_redis()
+    for t, mine, theirs in ((a, campaign_a, campaign_b), (b, campaign_b, campaign_a)):
+        acd = Acd(redis, t.tenant.tenant_id)
+        status = await acd.queue_status(queue_id_for(UUID(mine)))
+        assert (status.staffed, status.ready) == (1, 1), "its own agent, signed in and ready"
+        with pytest.raises(AcdError):
+            await acd.queue_status(queue_id_for(UUID(theirs)))
+        member_of = (await acd.agent_status(t.agent.user_id)).queues
+        assert queue_id_for(UUID(theirs)) not in member_of
