@@ -140,7 +140,7 @@ async def subscribe(tenant_id: UUID, tenant_name: str) -> BillingAccount:
                     "metadata": {"tenant_id": str(tenant_id)},
                 }
             )
-            account.stripe_subscription_id, account.seats = sub.id, seats
+            account.stripe_subscription_id, account.seats = sub.id, quantity(seats)
         return account
 
 
@@ -148,7 +148,7 @@ async def sync_seats(tenant_id: UUID) -> int:
     """Set the subscription's quantity to the number of agent seats; returns it."""
     async with tenant_session(tenant_id) as session:
         account = await get_account(session, tenant_id)
-        seats = await count_seats(session, tenant_id)
+        seats = quantity(await count_seats(session, tenant_id))
         if account.stripe_subscription_id is None or seats == account.seats:
             return account.seats
         async with stripe_client() as client:
@@ -156,7 +156,7 @@ async def sync_seats(tenant_id: UUID) -> int:
             item_id = sub["items"]["data"][0]["id"]
             await client.v1.subscriptions.update_async(
                 account.stripe_subscription_id,
-                {"items": [{"id": item_id, "quantity": quantity(seats)}]},
+                {"items": [{"id": item_id, "quantity": seats}]},
             )
         account.seats = seats
         return seats

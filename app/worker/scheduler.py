@@ -28,7 +28,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy import delete, exists, or_, select
 
-from app.billing.sweep import send_rating
+from app.billing import sweep as billing_sweep
 from app.db.session import platform_session, tenant_session
 from app.worker.idempotency import run_once
 
@@ -123,7 +123,7 @@ class Scheduler:
                     await prune_job_rows(tenant_id)
                 if await needs_reminders(tenant_id) and await send_reminders(tenant_id, key):
                     sent.append(tenant_id)
-                await send_rating(tenant_id)  # BILL-1: rate the calls ended since (app/billing)
+                await billing_sweep.sweep(tenant_id)  # BILL-1/2: rate new calls, sync seats
             except Exception:  # one tenant's failure must not stop the others' reminders
                 log.exception("scheduler tick failed", tenant=str(tenant_id))
         if prune:

@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +28,10 @@ from tests.fixtures.app import TenantCtx
 from tests.fixtures.server import running_server
 from tests.integration.billing.conftest import STRIPE_KEY, WEBHOOK_SECRET
 from tests.integration.billing.test_rating import put_tables, seed
-from tests.integration.recordings.test_calls_search import as_role
+from tests.integration.recordings.test_calls_search import (
+    as_role,
+    worker_process,  # noqa: F401  (fixture)
+)
 
 ACCOUNT = "/api/v1/billing/account"
 
@@ -238,3 +242,28 @@ async def test_without_stripe_rating_and_credit_work_and_stripe_routes_say_why(
     assert (await client.get("/api/v1/billing/invoices", headers=tenant.headers)).json() == []
     r = await client.put(ACCOUNT, headers=tenant.headers, json={"creditLimit": "0"})
     assert r.json()["mayDial"] is True, "nothing unpaid: 0 is not above a limit of 0"
+
+
+@pytest.mark.feature("BILL-2")
+async def test_scheduler_sweep_bills_agents_added_within_a_period(
+    client: httpx.AsyncClient,
+    tenant: TenantCtx,
+    localstripe: str,
+    worker_process: subprocess.Popen[bytes],  # noqa: F811  (after localstripe: has its address)
+) -> None:
+    from app.billing.sweep import sweep
+
+    await add_agent_seat(client, tenant)
+    acct = (await client.post("/api/v1/billing/subscription", headers=tenant.headers)).json()
+    assert acct["seats"] == 1
+    assert await sweep(tenant.tenant_id) == [], "nothing changed: nothing sent"
+    await add_agent_seat(client, tenant)
+    await add_agent_seat(client, tenant)
+    assert await sweep(tenant.tenant_id) == ["sync_seats"]
+
+    async def synced() -> bool:
+        return (await account(client, tenant))["seats"] == 3
+
+    await wait_for(synced, "the worker's sync_seats")
+    assert await subscription_quantity(localstripe, acct["stripeSubscriptionId"]) == 3
+    assert await sweep(tenant.tenant_id) == []
