@@ -19,6 +19,7 @@ from app.db.deps import DbSession
 from app.edge import schemas as s
 from app.edge import services as svc
 from app.edge.models import Trunk
+from app.lib.logging import log
 from app.lib.pagination import Offset
 from app.lib.problems import Problem
 from app.tenants.auth import current_principal
@@ -43,7 +44,12 @@ async def _commit_and_reload(session: AsyncSession, tenant_id: UUID) -> None:
     from app.edge.actors import reload_trunk_addresses
 
     await session.commit()
-    reload_trunk_addresses.send(str(tenant_id), str(uuid4()))
+    try:
+        reload_trunk_addresses.send(str(tenant_id), str(uuid4()))
+    except Exception:
+        # The change is stored; the edges pick it up at the next reload or start. Say so in the
+        # logs rather than answer 500 for a change that was made.
+        log.exception("could not enqueue the trunk address reload", tenant=str(tenant_id))
 
 
 class TrunkController(Controller):
