@@ -239,6 +239,10 @@ class DialerRuntime:
             for agent, status in statuses.items():
                 if status.business_id == business and qid not in status.queues:
                     await acd.add_member(qid, agent)
+            members = f"{acd.prefix}:queue:{qid}:members"  # acd.lua's key('queue', q, 'members')
+            for agent in await self.redis.zrange(members, 0, -1):
+                if agent not in statuses:  # taken off the campaign since
+                    await acd.remove_member(qid, agent)
             live.queue_ready = True
         except AcdError as exc:
             log.warning("campaign %s: ACD queue not set up: %s", live.id, exc)

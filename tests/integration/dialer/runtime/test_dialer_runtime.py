@@ -337,3 +337,16 @@ async def test_one_dialer_serves_several_tenants_each_campaign_inside_its_own_te
             await acd.queue_status(queue_id_for(UUID(theirs)))
         member_of = (await acd.agent_status(t.agent.user_id)).queues
         assert queue_id_for(UUID(theirs)) not in member_of
+    # An agent taken off the campaign leaves its queue at the next refresh.
+    url = f"/api/v1/dialer/campaigns/{campaign_a}"
+    body = (await client.get(url, headers=a.tenant.headers)).json()
+    body = {k: v for k, v in body.items() if k not in ("id", "status", "createdAt")}
+    resp = await client.put(url, headers=a.tenant.headers, json=body | {"agentIds": []})
+    assert resp.status_code == 200, resp.text
+    r = DialerRuntime(b2bua, tenants=[a.tenant.tenant_id])
+    try:
+        await r.refresh()
+    finally:
+        await r.close()
+    member_of = (await Acd(redis, a.tenant.tenant_id).agent_status(a.agent.user_id)).queues
+    assert queue_id_for(UUID(campaign_a)) not in member_of
