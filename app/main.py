@@ -28,6 +28,7 @@ from app.reports.controllers import ReportController
 from app.seats.acd_controllers import AgentController, QueueController, ReasonController
 from app.seats.controllers import ExtensionController
 from app.seats.cti_controllers import CtiController, cti_socket
+from app.seats.marquee import MarqueeController
 from app.seats.wallboard_controllers import wallboard_snapshot, wallboard_socket
 from app.settings import get_settings
 from app.tenants.audit import AuditMiddleware
@@ -73,6 +74,7 @@ def create_app() -> Litestar:
             CallController,
             CallHistoryController,
             WrapupController,
+            MarqueeController,
             RecordingController,
             ReportController,
             BillingController,

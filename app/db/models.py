@@ -8,6 +8,7 @@ from app.dialer import models as dialer  # noqa: F401
 from app.edge import models as edge  # noqa: F401
 from app.ivr_builder import models as ivr_builder  # noqa: F401
 from app.seats import agents as seats_agents  # noqa: F401
+from app.seats import marquee as seats_marquee  # noqa: F401
 from app.seats import models as seats  # noqa: F401
 from app.seats import queues as seats_queues  # noqa: F401
 from app.tenants import models as tenants  # noqa: F401

@@ -455,6 +455,8 @@ class AgentFeed:
                 "name": self.ctx.queue_names.get(fields["queue"], ""),
                 "allBusy": fields.get("all_busy") == "1",
             }
+        if kind == "marquee":  # DIAL-9: the supervisor changed the team's messages
+            return {"type": "marquee", "messages": json.loads(fields.get("messages") or "[]")}
         if kind in MY_DIAL_EVENTS and (fields.get("agent") or fields.get("agentId")) == me:
             # DIAL-6/DIAL-5: the click-to-call the agent asked for, the agent's callback reminder.
             out = {k: v for k, v in fields.items() if k not in ("type", "tenant")}

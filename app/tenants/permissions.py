@@ -31,6 +31,7 @@ class Perm(enum.StrEnum):
     ACD_ASSIGN = "acd.assign"  # put agents in queues / take them out
     CTI = "cti"  # the agent console: own state, own calls (SEAT-2, SEAT-6)
     AGENTS_FORCE = "agents.force"  # force another agent ready / signed out / release (SEAT-7)
+    MARQUEE_WRITE = "marquee.write"  # the agents' motivational marquee (DIAL-9)
     AGENTS_MONITOR = "agents.monitor"  # listen, whisper, barge, record an agent's call (SEAT-7)
     WALLBOARD = "wallboard"  # live agent and queue figures (SEAT-8)
     # BILL-1, BILL-2: rates, costs, plan, invoices (read); rate tables, credit limit, Stripe
@@ -110,6 +111,10 @@ _RECORDINGS_GRANTS = {
 }
 for _role, _perms in _RECORDINGS_GRANTS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
+
+# Supervisors set their team's marquee (DIAL-9).
+ROLE_PERMISSIONS[Role.SUPERVISOR] = ROLE_PERMISSIONS[Role.SUPERVISOR] | {Perm.MARQUEE_WRITE}
 
 
 def allowed(role: str, perm: Perm) -> bool:

@@ -118,6 +118,12 @@ test("the wallboard shows an agent's state changes live", async ({ browser, base
   await expect(row.getByTestId("agent-state")).toHaveAttribute("data-state", "ready");
   await ok(await agentApi.post("/api/v1/cti/sign-out"));
   await expect(row.getByTestId("agent-state")).toHaveAttribute("data-state", "signed_out");
+
+  // DIAL-9: the supervisor sets the agents' marquee here (the console shows it in the next test).
+  const editor = page.getByTestId("marquee-editor");
+  await editor.getByRole("textbox").fill("Go team: 3 sales to the bonus!\nLunch at 12:30");
+  await editor.getByRole("button", { name: "Save the marquee" }).click();
+  await expect(editor.getByRole("status")).toHaveText("Saved: agents see it now");
   await context.close();
 });
 
@@ -128,6 +134,8 @@ test("the agent signs in on the console and the softphone registers through Kama
   await page.goto("/seat");
   await expect(page.getByTestId("cti-connection")).toContainText("Connected");
   await expect(page.getByTestId("seat-state")).toHaveAttribute("data-state", "signed_out");
+  await expect(page.getByTestId("marquee")).toContainText("Go team: 3 sales to the bonus!");
+  await expect(page.getByTestId("today")).toBeVisible(); // DIAL-9 counters
 
   // The state bar, by keyboard: sign in (not ready), then ready.
   await page.getByRole("button", { name: "Sign in" }).focus();

@@ -992,6 +992,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cti/marquee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetMarquee */
+        get: operations["ApiV1CtiMarqueeGetMarquee"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cti/me": {
         parameters: {
             query?: never;
@@ -1936,6 +1953,23 @@ export interface paths {
         /** FetchRendering */
         get: operations["ApiV1IvrTtsDigestFetchRendering"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marquee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** PutMarquee */
+        put: operations["ApiV1MarqueePutMarquee"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3505,6 +3539,14 @@ export interface components {
             name?: string | null;
             phone: string;
             timezone?: string | null;
+        };
+        /** MarqueeIn */
+        MarqueeIn: {
+            messages: string[];
+        };
+        /** MarqueeOut */
+        MarqueeOut: {
+            messages: string[];
         };
         /** Membership */
         Membership: {
@@ -7085,6 +7127,26 @@ export interface operations {
             };
         };
     };
+    ApiV1CtiMarqueeGetMarquee: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarqueeOut"];
+                };
+            };
+        };
+    };
     ApiV1CtiMeMe: {
         parameters: {
             query?: never;
@@ -9669,6 +9731,45 @@ export interface operations {
                 };
                 content: {
                     "audio/wav": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1MarqueePutMarquee: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarqueeIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarqueeOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

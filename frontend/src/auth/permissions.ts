@@ -21,6 +21,7 @@ export type Perm =
   | "cti"
   | "agents.force"
   | "agents.monitor"
+  | "marquee.write"
   | "wallboard"
   | "acd.read"
   | "acd.write"

@@ -2,7 +2,7 @@
 // WebRTC seat): the CTI socket `/api/v1/cti/ws` drives the state bar and the pop; state
 // changes go through the CTI REST routes; the softphone is JsSIP over WebSocket to Kamailio.
 import { Badge, Button, Card, Grid, Group, Select, Stack, Text, Title, Tooltip } from "@mantine/core";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
@@ -13,6 +13,8 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 import { ScreenPopCard } from "./ScreenPopCard";
 import { CallControlCard } from "./CallControlCard";
+import { Marquee } from "./Marquee";
+import { TodayCard } from "./TodayCard";
 import { SoftphoneCard } from "./SoftphoneCard";
 import { WrapupCard } from "./WrapupCard";
 import {
@@ -52,6 +54,10 @@ export function SeatPage() {
   const socket = useLiveSocket("/api/v1/cti/ws", onMessage);
   const [reason, setReason] = useState<string | null>(null);
   const [phoneCallKey, setPhoneCallKey] = useState("");
+  const marquee = useQuery({
+    queryKey: ["cti", "marquee"],
+    queryFn: async () => (await api.GET("/api/v1/cti/marquee")).data?.messages ?? [],
+  });
   const mutation = useMutation({
     mutationFn: ({ action, why }: { action: StateAction; why: string }) => stateAction(action, why),
     onSuccess: (result) => {
@@ -103,6 +109,8 @@ export function SeatPage() {
           </Button>
         </Group>
       </Group>
+
+      <Marquee messages={model.marquee ?? marquee.data ?? []} />
 
       <Card withBorder data-testid="state-bar" aria-label={t("seat.state")}>
         <Group justify="space-between" wrap="wrap">
@@ -174,6 +182,7 @@ export function SeatPage() {
         <Grid.Col span={{ base: 12, md: 6 }}>
           <Stack gap="md">
             <SoftphoneCard extension={model.extension} tenant={tenant} onCallKey={setPhoneCallKey} />
+            <TodayCard reminders={model.reminders} callsTaken={model.callsTaken} />
             {model.callId && (model.state === "talking" || model.state === "hold") && (
               <CallControlCard callId={model.callId} />
             )}

@@ -18,6 +18,13 @@ export const seatEn = {
   callsTaken: "Calls today: {{n}}",
   allBusy: "All agents busy in {{queues}}",
   queuesOk: "Queues: agents available",
+  today: {
+    title: "Today",
+    done: "Called",
+    remaining: "To call",
+    callbacksDue: "Callbacks due",
+    reminder: "Call back {{name}} ({{phone}})",
+  },
   control: {
     title: "Call control",
     kind: "Send the customer to",
@@ -118,6 +125,13 @@ export const seatZh: typeof seatEn = {
   callsTaken: "今日通话：{{n}}",
   allBusy: "{{queues}} 全部坐席忙",
   queuesOk: "队列：有空闲坐席",
+  today: {
+    title: "今日计划",
+    done: "已拨",
+    remaining: "待拨",
+    callbacksDue: "待回访",
+    reminder: "回访 {{name}}（{{phone}}）",
+  },
   control: {
     title: "通话控制",
     kind: "将客户转至",

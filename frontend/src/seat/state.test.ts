@@ -128,3 +128,19 @@ describe("wrap-up target", () => {
     expect(callKeyOf(undefined)).toBe("");
   });
 });
+
+describe("marquee and reminders (DIAL-9, DIAL-5)", () => {
+  it("takes the pushed marquee and keeps the newest reminders once each", () => {
+    let m = initialSeat();
+    expect(m.marquee).toBeNull();
+    m = reduceSeat(m, { type: "marquee", messages: ["Go team", "Lunch at 12:30"] }, 1);
+    expect(m.marquee).toEqual(["Go team", "Lunch at 12:30"]);
+    m = reduceSeat(m, { type: "marquee", messages: [] }, 2);
+    expect(m.marquee).toEqual([]);
+    const reminder = { type: "reminder", callbackId: "cb1", dueAt: "2026-03-02T02:05:00Z", phone: "138****8000", name: "Li", note: "" };
+    m = reduceSeat(m, reminder, 3);
+    m = reduceSeat(m, { ...reminder, callbackId: "cb2" }, 4);
+    m = reduceSeat(m, { ...reminder, note: "again" }, 5);
+    expect(m.reminders.map((r) => [r.callbackId, r.note])).toEqual([["cb1", "again"], ["cb2", ""]]);
+  });
+});

@@ -54,6 +54,19 @@ export interface SeatModel {
   queues: QueueFlag[];
   pop: ScreenPop | null;
   lastEnded: { callId: string; talkMs: number } | null;
+  /** DIAL-9: the marquee as last pushed over the socket; null until a push (then the REST copy). */
+  marquee: string[] | null;
+  /** DIAL-5: callback reminders received this session, newest first (masked numbers). */
+  reminders: Reminder[];
+}
+
+export interface Reminder {
+  callbackId: string;
+  leadId: string;
+  dueAt: string;
+  phone: string;
+  name: string;
+  note: string;
 }
 
 export function initialSeat(): SeatModel {
@@ -71,6 +84,8 @@ export function initialSeat(): SeatModel {
     queues: [],
     pop: null,
     lastEnded: null,
+    marquee: null,
+    reminders: [],
   };
 }
 
@@ -136,6 +151,20 @@ export function reduceSeat(model: SeatModel, msg: Message, now: number): SeatMod
       return { ...model, pop: msg as unknown as ScreenPop };
     case "answered":
       return { ...model, callsTaken: model.callsTaken + 1 };
+    case "marquee":
+      return { ...model, marquee: Array.isArray(msg.messages) ? msg.messages.map(String) : [] };
+    case "reminder": {
+      const reminder: Reminder = {
+        callbackId: str(msg.callbackId),
+        leadId: str(msg.leadId),
+        dueAt: str(msg.dueAt),
+        phone: str(msg.phone),
+        name: str(msg.name),
+        note: str(msg.note),
+      };
+      const others = model.reminders.filter((r) => r.callbackId !== reminder.callbackId);
+      return { ...model, reminders: [reminder, ...others].slice(0, 10) };
+    }
     case "ended":
       return { ...model, lastEnded: { callId: str(msg.callId), talkMs: num(msg.talk_ms) } };
     case "ring_failed":

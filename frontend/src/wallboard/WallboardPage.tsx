@@ -10,6 +10,7 @@ import { api } from "../api/client";
 import { ProblemError, toProblem } from "../api/problem";
 import { can, homeFor } from "../auth/permissions";
 import { useSession } from "../auth/session";
+import { MarqueeEditor } from "./MarqueeEditor";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 import { useLiveSocket, useNow } from "../seat/useLiveSocket";
@@ -210,6 +211,7 @@ export function WallboardPage() {
           </Table>
         )}
       </Card>
+      {can(me.role, "marquee.write") && <MarqueeEditor />}
     </Stack>
   );
 }

@@ -88,3 +88,11 @@ describe("supervisor call actions (SEAT-7)", () => {
     ]);
   });
 });
+
+describe("marquee editor (DIAL-9)", () => {
+  it("sends one message per non-empty line, trimmed", async () => {
+    const { marqueeLines } = await import("./MarqueeEditor");
+    expect(marqueeLines(" Go team \n\n Lunch at 12:30\n  ")).toEqual(["Go team", "Lunch at 12:30"]);
+    expect(marqueeLines("")).toEqual([]);
+  });
+});
