@@ -100,5 +100,12 @@ test("the billing page rates seeded calls and shows the cost per seat, prefix te
   await expect(page.getByTestId("billing-unpaid")).toContainText("2.1090");
   await shot(page, "billing-en");
 
+  // The same screen in Chinese.
+  await page.getByRole("radiogroup", { name: /Language|语言/ }).getByText("中文", { exact: true }).click();
+  await expect(page.getByRole("heading", { name: "计费", level: 2 })).toBeVisible();
+  await expect(page.getByTestId("billing-dial-state")).toContainText("已停止外呼");
+  await expect(page.getByRole("columnheader", { name: "计费分钟" })).toBeVisible();
+  await shot(page, "billing-zh");
+
   await context.close();
 });

@@ -133,7 +133,9 @@ function PlanCard({ account, manage }: { account: AccountOut; manage: boolean })
           </Text>
           {state !== "none" && (
             <Alert color={state === "ok" ? "green" : "red"} data-testid="billing-dial-state">
-              {state === "ok" ? t("billing.dialAllowed") : `${t("billing.dialRefused")}: ${account.dialRefusedReason}`}
+              {state === "ok"
+                ? t("billing.dialAllowed")
+                : t("billing.dialRefusedDetail", { unpaid: money(account.unpaid), limit: money(account.creditLimit ?? "0") })}
             </Alert>
           )}
           {manage && (
@@ -158,7 +160,7 @@ function UsageCard({ currency, manage }: { currency: string; manage: boolean }) 
   const months = recentMonths(new Date(), 12);
   const [month, setMonth] = useState(months[0]);
   const [by, setBy] = useState<GroupBy>("seat");
-  const [note, setNote] = useState("");
+  const [note, setNote] = useState<{ key: string; params?: Record<string, string | number> } | null>(null);
   const range = monthRange(month);
   const usage = useQuery({
     queryKey: ["billing", "usage", by, month],
@@ -167,14 +169,14 @@ function UsageCard({ currency, manage }: { currency: string; manage: boolean }) 
   const rate = useMutation({
     mutationFn: () => data(api.POST("/api/v1/billing/rating", { body: { rerate: false } })),
     onSuccess: (out) => {
-      setNote(t("billing.rated", { count: out.rated }));
+      setNote({ key: "billing.rated", params: { count: out.rated } });
       void queryClient.invalidateQueries({ queryKey: ["billing"] });
     },
   });
   const report = useMutation({
     mutationFn: () => data(api.POST("/api/v1/billing/usage/report")),
     onSuccess: (out) => {
-      setNote(out.stripeItemId ? t("billing.reported", { amount: minorToText(out.amountMinor) }) : t("billing.nothingToReport"));
+      setNote(out.stripeItemId ? { key: "billing.reported", params: { amount: minorToText(out.amountMinor) } } : { key: "billing.nothingToReport" });
       void queryClient.invalidateQueries({ queryKey: ["billing"] });
     },
   });
@@ -208,7 +210,7 @@ function UsageCard({ currency, manage }: { currency: string; manage: boolean }) 
       </Group>
       {note && (
         <Text size="sm" c="dimmed" mb="xs" role="status">
-          {note}
+          {t(note.key, note.params)}
         </Text>
       )}
       <ErrorAlert error={usage.error ?? rate.error ?? report.error} />
