@@ -284,6 +284,8 @@ class BillingController(Controller):
             item = await stripe_billing.report_usage(tenant_id)
         except stripe_billing.BillingNotConfigured as exc:
             raise not_configured(exc) from exc
+        except stripe_billing.CurrencyMismatch as exc:
+            raise Problem(409, f"{exc}.", code="currency_mismatch") from exc
         except stripe.StripeError as exc:
             raise stripe_failed(exc) from exc
         if item is None:

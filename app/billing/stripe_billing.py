@@ -43,6 +43,10 @@ class BillingNotConfigured(Exception):
     pass
 
 
+class CurrencyMismatch(Exception):
+    pass
+
+
 def trial_days() -> int:
     return int(os.environ.get("FASTLINE_STRIPE_TRIAL_DAYS", "14"))
 
@@ -170,6 +174,19 @@ async def report_usage(tenant_id: UUID, now: datetime | None = None) -> UsageIte
         account = await get_account(session, tenant_id)
         if account.stripe_customer_id is None:
             raise BillingNotConfigured("the tenant has no Stripe customer yet")
+        currencies = set(
+            await session.scalars(
+                select(func.lower(CallCharge.currency))
+                .where(CallCharge.tenant_id == tenant_id, CallCharge.status == "rated")
+                .distinct()
+            )
+        )
+        if currencies - {account.currency.lower()}:
+            # Never bill CNY-rated calls as another currency's minor units.
+            raise CurrencyMismatch(
+                f"calls are rated in {', '.join(sorted(c.upper() for c in currencies))} but the "
+                f"account is billed in {account.currency.upper()}"
+            )
         cost, seconds = (
             await session.execute(
                 select(

@@ -20,7 +20,7 @@ import httpx
 import pytest
 import stripe
 
-from app.billing.stripe_billing import HttpxClient
+from app.billing.stripe_billing import HttpxClient, get_account
 from app.db.session import tenant_session
 from app.seats.agents import AgentProfile
 from app.tenants.models import Business
@@ -147,6 +147,15 @@ async def test_usage_invoice_webhooks_and_credit_limit(
                           json={"extension": "1000", "number": "+861012345678"})  # fmt: skip
     assert (r.status_code, r.json()["code"]) == (402, "credit_limit")
     assert (await account(client, other_tenant))["mayDial"] is True
+
+    # Calls rated in CNY are never billed as another currency.
+    async with tenant_session(tenant.tenant_id) as session:
+        acct_row = await get_account(session, tenant.tenant_id)
+        acct_row.currency = "usd"
+    r = await client.post("/api/v1/billing/usage/report", headers=tenant.headers)
+    assert (r.status_code, r.json()["code"]) == (409, "currency_mismatch")
+    async with tenant_session(tenant.tenant_id) as session:
+        (await get_account(session, tenant.tenant_id)).currency = "cny"
 
     # The rated cost goes to Stripe once, in minor units (2.7429 -> 274 fen).
     r = await client.post("/api/v1/billing/usage/report", headers=tenant.headers)
