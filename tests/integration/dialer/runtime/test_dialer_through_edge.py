@@ -106,3 +106,44 @@ async def test_a_dialer_call_through_the_edge_connects_the_person_to_a_registere
     legs = stack.ended[-1].call.legs
     assert [leg.role for leg in legs] == ["customer", "agent"]
     assert all("13912345678" not in leg.to_uri + leg.from_uri for leg in legs), "DIAL-6"
+
+
+@pytest.mark.feature("DIAL-3")
+@pytest.mark.feature("DIAL-5")
+@pytest.mark.parametrize(
+    ("name", "outcome", "status", "status_after"),
+    [("customer_busy", "busy", 486, LeadStatus.RETRY),
+     ("customer_rings_out", "no_answer", 487, LeadStatus.RETRY)],
+)  # fmt: skip
+async def test_busy_and_ring_out_through_the_edge(
+    stack: EdgeStack, client: httpx.AsyncClient, runtime: list[DialerRuntime],
+    name: str, outcome: str, status: int, status_after: LeadStatus,
+) -> None:  # fmt: skip
+    """The carrier's 486, and our CANCEL after the ring time (its 487), pass through Kamailio."""
+    carrier_at = (next_trunk_ip(), free_port())
+    line = await stack.add_line(client, host=carrier_at[0], port=carrier_at[1],
+                                source_ips=[carrier_at[0]], caller_id="+861088880000")  # fmt: skip
+    tenant = line.tenant
+    sales = await business(client, tenant)
+    who = await agent(client, tenant, sales)
+    async with tenant_session(tenant.tenant_id) as db:
+        trunk_id = await db.scalar(select(Trunk.id).where(Trunk.tenant_id == tenant.tenant_id))
+    assert trunk_id is not None
+    r = await client.post("/api/v1/cti/sign-in", headers=who.headers, json={"ready": True})
+    assert r.status_code == 200, r.text
+    customer = await Sipp(stack.workdir, f"edge-{name}", scenario(stack.workdir, name),
+                          sipp_args(*carrier_at)).start()  # fmt: skip
+    try:
+        t = DialerTenant(tenant, who, sales, trunk_id)
+        _, (lead_id,) = await campaign_with_leads(client, t, [PHONE])
+        dialer = DialerRuntime(stack.b2bua, tenants=[tenant.tenant_id], tick=0.2, refresh=0.5)
+        runtime.append(dialer)
+        dialer.start()
+        await wait_until(lambda: bool(dialer.finished), limit=40)
+        customer_run = await customer.wait()
+    finally:
+        await customer.stop()
+    assert customer_run.returncode == 0, (customer_run.output, stack.kamailio.log_text()[-2000:])
+    lead, (attempt,) = await lead_state(tenant.tenant_id, lead_id)
+    assert (attempt.outcome, attempt.sip_status) == (outcome, status)
+    assert lead.status == status_after
