@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import dramatiq
 import structlog
 from sqlalchemy import delete, exists, or_, select
 
@@ -82,7 +83,9 @@ async def send_reminders(tenant_id: UUID, key: str) -> bool:
 
     async def enqueue() -> dict[str, Any]:
         nonlocal sent
-        message = await asyncio.to_thread(remind_callbacks.send, str(tenant_id))
+        message: dramatiq.Message[Any] = await asyncio.to_thread(
+            remind_callbacks.send, str(tenant_id)
+        )
         sent = True
         return {"messageId": message.message_id}
 
