@@ -376,6 +376,11 @@ async def authorize(
         "code_challenge_method": data.code_challenge_method,
     }
     form = {k: v for k, v in form.items() if v}
+    for name, value in form.items():
+        # RFC 6749 A.x: every one of these is printable ASCII (Authlib, quoting them in its
+        # errors, refuses anything else with a ValueError).
+        if not (isinstance(value, str) and value.isascii() and value.isprintable()):
+            raise Problem(400, f"{name} must be printable ASCII.", code="invalid_request")
     server = TokenServer(OAuthClient(row))
     oauth_request = TokenRequest(_public_uri(request), {}, form, method="GET")
     user = {"user_id": str(principal.user_id), "role": principal.role, "email": principal.email}
