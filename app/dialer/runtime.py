@@ -50,6 +50,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.billing.credit import CreditDecision, may_dial
 from app.callcontrol import routing
 from app.callcontrol.outbound import DialOutcome, OutboundCall, place
 from app.callcontrol.prompts import write_prompt
@@ -79,6 +80,8 @@ DIALLING_MODES = (CampaignMode.PROGRESSIVE, CampaignMode.PREDICTIVE)
 def queue_id_for(campaign_id: UUID) -> str:
     return f"dialer-{campaign_id}"
 
+
+CREDIT_EVERY = 15.0  # seconds between two credit checks of one tenant
 
 @dataclass
 class InFlight:
@@ -132,6 +135,8 @@ class DialerRuntime:
         self._task: asyncio.Task[None] | None = None
         self._refreshed = -1e9
         self._wake = asyncio.Event()
+        # BILL-2: each tenant's credit decision, checked at most every CREDIT_EVERY seconds.
+        self._credit: dict[UUID, tuple[float, CreditDecision]] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -303,7 +308,18 @@ class DialerRuntime:
         lines = min(lines, live.campaign.max_channels - len(live.inflight))
         if lines <= 0:
             return 0
+        credit = await self.credit(live.tenant_id)
+        if not credit:
+            live.last_decision = credit.reason  # over its credit limit: dial nothing
+            return 0
         return await self.dial(live, lines)
+
+    async def credit(self, tenant_id: UUID) -> CreditDecision:
+        """BILL-2: a tenant over its credit limit places no campaign call."""
+        checked = self._credit.get(tenant_id)
+        if checked is None or time.monotonic() - checked[0] > CREDIT_EVERY:
+            checked = self._credit[tenant_id] = (time.monotonic(), await may_dial(tenant_id))
+        return checked[1]
 
     async def dial(self, live: LiveCampaign, lines: int) -> int:
         now = self.clock()
