@@ -101,7 +101,7 @@ async def measure(workdir: Path, ng_address: tuple[str, int], dtmf_port: int) ->
     config = CallcontrolConfig(
         sip_host="127.0.0.1", sip_port=free_udp_port(), rtpengine_ng=ng_address,
         dtmf_listen=("127.0.0.1", dtmf_port), recording_dir=workdir / "rec",
-        prompt_dir=workdir / "prompts",
+        prompt_dir=workdir / "prompts", webrtc_seats=False,  # no browser here
     )  # fmt: skip
     folder = workdir / "prompts"
     prompts = (

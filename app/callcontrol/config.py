@@ -71,9 +71,9 @@ class CallcontrolConfig:
         default_factory=lambda: float(_env("CALLCONTROL_DIGIT_TIMEOUT", "5"))
     )
     record_calls: bool = field(default_factory=lambda: _env("CALLCONTROL_RECORD", "1") == "1")
-    # Offer ICE + DTLS-SRTP to extensions of seat_type "webrtc" (browser seats). Off by default
-    # until every test that plays a SIP phone on a default ("webrtc") extension says "sip".
-    webrtc_seats: bool = field(default_factory=lambda: _env("CALLCONTROL_WEBRTC_SEATS", "0") == "1")
+    # Offer ICE + DTLS-SRTP to extensions of seat_type "webrtc" (browser seats), plain RTP to
+    # "sip" and "gateway" seats. Off only where every phone speaks plain RTP (test rigs).
+    webrtc_seats: bool = field(default_factory=lambda: _env("CALLCONTROL_WEBRTC_SEATS", "1") == "1")
 
 
 def get_config() -> CallcontrolConfig:

@@ -67,6 +67,8 @@ def cc_config(
         ring_timeout=5.0,
         digit_timeout=1.5,
         record_calls=True,
+        # Every seat here is a SIPp/Python phone speaking plain RTP, whatever its seat type.
+        webrtc_seats=False,
     )
 
 

@@ -162,6 +162,8 @@ async def edge_stack(
         ring_timeout=5.0,
         digit_timeout=1.5,
         record_calls=False,  # recordings are proven by test_inbound_call.py
+        # Every seat here is a SIPp/Python phone speaking plain RTP, whatever its seat type.
+        webrtc_seats=False,
     )
     workdir = short_dir / "work"
     workdir.mkdir()
