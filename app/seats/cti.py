@@ -497,6 +497,8 @@ async def screen_pop(redis: Redis, ctx: AgentContext, fields: dict[str, str]) ->
         },
         "previousCalls": await previous_calls(ctx.tenant_id, number, call_id),
     }
+    if live.get("leadId"):  # DIAL-7: a campaign call; the console fetches record and script
+        pop["lead"] = {"id": live["leadId"], "campaignId": live.get("campaignId", "")}
     return pop
 
 

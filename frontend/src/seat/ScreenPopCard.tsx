@@ -1,7 +1,10 @@
 // SEAT-6 screen pop: what the CTI socket's `offer` says about the call. Numbers are shown as
 // the server sends them (masked for roles that may not see them).
 import { Card, List, Stack, Table, Text, Title } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
+
+import { api } from "../api/client";
 
 import type { ScreenPop } from "./state";
 
@@ -60,6 +63,7 @@ export function ScreenPopCard({ pop }: { pop: ScreenPop | null }) {
               {t("seat.pop.dtmf")}: {pop.ivr.dtmf}
             </Text>
           )}
+          {pop.lead?.id && <LeadPop leadId={pop.lead.id} />}
           <Text fw={600}>{t("seat.pop.previous")}</Text>
           {pop.previousCalls.length === 0 ? (
             <Text size="sm" c="dimmed">
@@ -84,5 +88,39 @@ export function ScreenPopCard({ pop }: { pop: ScreenPop | null }) {
         </Stack>
       )}
     </Card>
+  );
+}
+
+/** DIAL-7: the campaign's record of the person on the line (masked number) and the call script. */
+function LeadPop({ leadId }: { leadId: string }) {
+  const { t } = useTranslation();
+  const lead = useQuery({
+    queryKey: ["dialer", "lead-pop", leadId],
+    queryFn: async () => {
+      const { data, error } = await api.GET("/api/v1/dialer/leads/{lead_id}", { params: { path: { lead_id: leadId } } });
+      if (error) throw error;
+      return data;
+    },
+  });
+  if (!lead.data) return null;
+  const { lead: record, campaignName, script } = lead.data;
+  return (
+    <Stack gap={4} data-testid="pop-lead">
+      <Text>
+        {t("seat.pop.campaign")}: <b>{campaignName}</b> · {record.name || "—"} ({record.phone})
+      </Text>
+      {Object.entries(record.fields).length > 0 && (
+        <Text size="sm">
+          {Object.entries(record.fields)
+            .map(([k, v]) => `${k}: ${cell(v)}`)
+            .join(" · ")}
+        </Text>
+      )}
+      {script && (
+        <Text size="sm" style={{ whiteSpace: "pre-wrap" }} data-testid="pop-script">
+          <b>{t("seat.pop.script")}:</b> {script}
+        </Text>
+      )}
+    </Stack>
   );
 }

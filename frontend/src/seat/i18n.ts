@@ -65,6 +65,8 @@ export const seatEn = {
     ivrVars: "IVR answers",
     dtmf: "Keys pressed",
     previous: "Previous calls",
+    campaign: "Campaign",
+    script: "Script",
     noPrevious: "No previous calls from this number.",
   },
   phone: {
@@ -172,6 +174,8 @@ export const seatZh: typeof seatEn = {
     ivrVars: "IVR 选择",
     dtmf: "按键",
     previous: "历史通话",
+    campaign: "外呼活动",
+    script: "话术",
     noPrevious: "该号码没有历史通话。",
   },
   phone: {

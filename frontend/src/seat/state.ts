@@ -36,6 +36,8 @@ export interface ScreenPop {
   autoAnswer: boolean;
   ivr: { path: unknown[]; variables: Record<string, unknown>; dtmf: string };
   previousCalls: PreviousCall[];
+  /** DIAL-7: set on a campaign call; GET /api/v1/dialer/leads/{id} has the record and script. */
+  lead?: { id: string; campaignId: string };
 }
 
 export interface SeatModel {
