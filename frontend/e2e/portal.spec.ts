@@ -234,7 +234,8 @@ test("the agent signs in with the keyboard and sees the profile and the seat con
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/portal\/profile$/);
   const links = page.getByTestId("main-nav").getByRole("link");
-  await expect(links).toHaveText(["Seat console", "My profile"]);
+  // Agents hear their own calls (REC-2): Recordings is theirs too.
+  await expect(links).toHaveText(["Seat console", "Recordings", "My profile"]);
   await expect(page.getByTestId("profile-name")).toHaveText(agent.name);
   // Keyboard: the skip link comes first and is visible when focused.
   await page.keyboard.press("Tab");
