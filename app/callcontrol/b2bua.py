@@ -389,13 +389,19 @@ class B2bua:
             await self._bridged(session)
 
     async def _click_to_call_flow(
-        self, session: CallSession, seat: routing.SeatTarget, number: str
+        self, session: CallSession, seat: routing.SeatTarget, number: str, shown: str = ""
     ) -> None:
         call = session.call
         await self._move(session, CallState.RINGING)
         domain = await routing.sip_domain(call.tenant_id)
+        # The agent's phone shows `shown` (a lead's masked number, DIAL-6) when given.
         agent = self._outbound_leg(
-            session, LegRole.AGENT, AGENT_TAG, SipUri(user=seat.number, host=domain), number, domain
+            session,
+            LegRole.AGENT,
+            AGENT_TAG,
+            SipUri(user=seat.number, host=domain),
+            shown or number,
+            domain,
         )
         # Late offer (RFC 3261 13.2.1): the agent's 200 carries the offer, our ACK the answer.
         response = await self._dial(session, agent, None, ack=False)
@@ -440,9 +446,17 @@ class B2bua:
         await self._bridged(session)
 
     async def click_to_call(
-        self, tenant_id: UUID, extension: str, number: str, user_id: UUID | None = None
+        self,
+        tenant_id: UUID,
+        extension: str,
+        number: str,
+        user_id: UUID | None = None,
+        *,
+        attempt_id: UUID | None = None,
+        shown: str = "",
     ) -> str | None:
-        """API-3: ring `extension`, then dial `number` through the tenant's trunk."""
+        """API-3: ring `extension`, then dial `number` through the tenant's trunk. With a
+        lead's `attempt_id` (DIAL-2 preview) the attempt is finished when the call ends."""
         seat = await routing.find_seat(tenant_id, extension)
         if seat is None:
             log.warning("click-to-call: no extension %s in tenant %s", extension, tenant_id)
@@ -459,8 +473,12 @@ class B2bua:
         session = self._new_session(call)
         await live.save(self.redis, call, call.event("call.arrived", origin="click-to-call"))
         session.task = self._spawn(
-            self._guard(session, self._click_to_call_flow(session, seat, number))
+            self._guard(session, self._click_to_call_flow(session, seat, number, shown))
         )
+        if attempt_id is not None:
+            from app.callcontrol import preview
+
+            self._spawn(preview.finish_when_done(session, attempt_id))
         return call.key
 
     # ------------------------------------------------------------------ steps

@@ -78,12 +78,14 @@ class CommandConsumer:
         # The tenant is the list's, never the body's: a command cannot reach another tenant.
         args = command.get("args") or {}
         if command.get("name") == "click_to_call":
-            user = args.get("userId")
+            user, attempt = args.get("userId"), args.get("attemptId")
             await self.b2bua.click_to_call(
                 tenant_id,
                 str(args["extension"]),
                 str(args["number"]),
                 UUID(user) if user else None,
+                attempt_id=UUID(attempt) if attempt else None,
+                shown=str(args.get("shown") or ""),
             )
         elif command.get("name") in CTI_COMMANDS:
             outcome = await self.control.handle(tenant_id, command)

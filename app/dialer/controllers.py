@@ -733,6 +733,7 @@ class AgentDialerController(Controller):
             leadId=str(lead.id),
             attemptId=str(attempt.id),
             campaignId=str(lead.campaign_id),
+            shown=lead_svc.mask_number(lead.phone),  # what the agent's phone displays
         )
         return s.DialOut(
             attempt_id=attempt.id,

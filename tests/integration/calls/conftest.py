@@ -77,8 +77,20 @@ class Ended:
     sessions: list[CallSession]
 
 
+async def drop_stale_commands() -> None:
+    """Commands earlier tests queued for a callcontrol that was not running (an API test's
+    click-to-call) would otherwise be placed by this one: start from empty lists."""
+    from app.callcontrol.commands import LIST_PATTERN
+    from app.lib.redis import get_redis
+
+    redis = get_redis()
+    async for name in redis.scan_iter(match=LIST_PATTERN):
+        await redis.delete(name)
+
+
 @pytest.fixture(scope="module")
 async def b2bua(cc_config: CallcontrolConfig, migrated_db: str) -> AsyncIterator[B2bua]:
+    await drop_stale_commands()
     async with running_b2bua(cc_config) as server:
         yield server
 

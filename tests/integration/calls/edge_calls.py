@@ -28,7 +28,7 @@ from app.callcontrol.b2bua import B2bua, CallSession
 from app.callcontrol.call import CallState
 from app.callcontrol.config import CallcontrolConfig
 from app.callcontrol.server import running_b2bua
-from tests.integration.calls.conftest import Line, make_line
+from tests.integration.calls.conftest import Line, drop_stale_commands, make_line
 from tests.integration.calls.sipp_calls import _sdp
 from tests.integration.edge.sipp import injection_file, run_sipp
 from tests.integration.kamailio_server import (
@@ -175,6 +175,7 @@ async def edge_stack(
         tls_port=0,
         wss_port=0,
     ) as kamailio:
+        await drop_stale_commands()
         async with running_b2bua(config) as b2bua:
             await asyncio.to_thread(_wait_active, kamailio, f"sip:127.0.0.1:{cc_port}")
             stack = EdgeStack(kamailio, b2bua, workdir, [])
