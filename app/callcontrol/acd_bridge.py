@@ -447,8 +447,7 @@ async def announce(runner: IvrRunner, queue: AcdQueue, position: int, wait: floa
 async def music_file(runner: IvrRunner, queue: AcdQueue) -> Path:
     if queue.moh_prompt_id is not None:
         from app.ivr_builder.models import IvrPrompt
-        from app.ivr_builder.prompts import local_path
-        from app.lib.storage import get_storage
+        from app.lib.storage import get_storage, local_file
 
         async with tenant_session(runner.tenant_id) as db:
             prompt = await db.scalar(
@@ -456,9 +455,8 @@ async def music_file(runner: IvrRunner, queue: AcdQueue) -> Path:
                     IvrPrompt.tenant_id == runner.tenant_id, IvrPrompt.id == queue.moh_prompt_id
                 )
             )
-        storage = get_storage()
-        if prompt is not None and storage.exists(prompt.object_key):
-            return local_path(storage, prompt.object_key)
+        if prompt is not None and (path := await local_file(get_storage(), prompt.object_key)):
+            return path
     path = runner.b2bua.config.prompt_dir / MOH_FILE
     if not path.exists():
         write_prompt(path, MOH_NOTES)

@@ -209,14 +209,12 @@ class DialerRuntime:
     async def _abandon_prompt(self, c: Campaign) -> Path:
         if c.abandon_prompt_id is not None:
             from app.ivr_builder.models import IvrPrompt
-            from app.ivr_builder.prompts import local_path
-            from app.lib.storage import get_storage
+            from app.lib.storage import get_storage, local_file
 
             async with tenant_session(c.tenant_id) as session:
                 prompt = await session.get(IvrPrompt, (c.tenant_id, c.abandon_prompt_id))
-            storage = get_storage()
-            if prompt is not None and storage.exists(prompt.object_key):
-                return local_path(storage, prompt.object_key)
+            if prompt is not None and (path := await local_file(get_storage(), prompt.object_key)):
+                return path
             log.warning("campaign %s: abandonment prompt %s not found", c.id, c.abandon_prompt_id)
         path = self.b2bua.config.prompt_dir / ABANDON_FILE
         if not path.exists():

@@ -19,7 +19,7 @@ from app.ivr_builder.audio import AudioError, sniff_format, to_telephone_wav
 from app.ivr_builder.models import IvrPrompt
 from app.lib.keys import tenant_object_key
 from app.lib.problems import Problem
-from app.lib.storage import Storage, evict_local_copy, get_storage, local_copy
+from app.lib.storage import Storage, evict_local_copy, get_storage, local_copy, local_file
 
 MAX_PROMPT_SECONDS = 600.0  # 10 minutes
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -120,6 +120,4 @@ async def prompt_path(tenant_id: UUID, name: str, *, storage: Storage | None = N
     async with tenant_session(tenant_id) as session:
         repo = PromptRepository(session=session, tenant_id=tenant_id)
         prompt = await repo.get_one_or_none(IvrPrompt.name == name)
-    if prompt is None or not storage.exists(prompt.object_key):
-        return None
-    return local_path(storage, prompt.object_key)
+    return await local_file(storage, prompt.object_key) if prompt is not None else None

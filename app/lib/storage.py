@@ -18,6 +18,7 @@ The calls are blocking (boto3 is): call them from workers, or from async code th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -223,7 +224,10 @@ def local_copy(storage: Storage, key: str) -> Path:
     plays prompts from a path). A local store's own file; otherwise a cached copy, fetched
     again when the object's size changed (a re-uploaded prompt)."""
     if isinstance(storage, LocalStorage):
-        return storage._path(key)
+        path = storage._path(key)
+        if not path.exists():
+            raise FileNotFoundError(key)
+        return path
     path = _cache_path(key)
     size = storage.size(key)
     if not path.exists() or path.stat().st_size != size:
@@ -232,6 +236,15 @@ def local_copy(storage: Storage, key: str) -> Path:
         tmp.write_bytes(storage.get(key))
         tmp.replace(path)
     return path
+
+
+async def local_file(storage: Storage, key: str) -> Path | None:
+    """`local_copy` off the event loop (for S3 it is network I/O), None when the object is
+    gone: what callcontrol asks for before playing a prompt, with one look at the store."""
+    try:
+        return await asyncio.to_thread(local_copy, storage, key)
+    except FileNotFoundError:
+        return None
 
 
 def evict_local_copy(storage: Storage, key: str) -> None:

@@ -12,7 +12,14 @@ import boto3
 import pytest
 
 from app.ivr_builder.prompts import prompt_path
-from app.lib.storage import LocalStorage, S3Storage, Storage, get_storage, local_copy
+from app.lib.storage import (
+    LocalStorage,
+    S3Storage,
+    Storage,
+    get_storage,
+    local_copy,
+    local_file,
+)
 from app.settings import get_settings
 from tests.integration.ivr_builder.test_voice_prompts import sine_wav, upload, wav_format
 
@@ -55,6 +62,21 @@ def test_byte_ranges_for_seeking(store: Storage) -> None:
     assert b"".join(store.iter_range(k, 0, 99)) == data[:100]
     assert b"".join(store.iter_range(k, 123_456, 299_999, chunk=4096)) == data[123_456:]
     assert b"".join(store.iter_range(k, 299_999, 299_999)) == data[-1:]
+
+
+async def test_a_prompt_file_to_play_is_there_or_none(
+    store: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FASTLINE_STORAGE_DIR", str(tmp_path / "cache-root"))
+    get_settings.cache_clear()
+    try:
+        k = key()
+        assert await local_file(store, k) is None, "a missing object is no file to play"
+        store.put(k, b"RIFF prompt")
+        path = await local_file(store, k)
+        assert path is not None and path.read_bytes() == b"RIFF prompt"
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("bad", ["../escape.wav", "tenant/x/../../../etc/passwd", "/etc/passwd"])
