@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from app.db.rls import drop_tenant_table_rls, tenant_table_rls
+from app.db.rls import drop_tenant_table_rls, tenant_table_columns, tenant_table_rls
 
 revision = "0009_api_clients_webhooks"
 down_revision = "0008_queue_survey"
@@ -20,23 +20,10 @@ depends_on = None
 TABLES = ("api_client", "webhook_endpoint", "webhook_delivery", "webhook_attempt")
 
 
-def _owned(table: str) -> list[sa.schema.SchemaItem]:
-    return [
-        sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenant.id"], name=f"fk_{table}_tenant_id_tenant", ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("tenant_id", "id", name=f"pk_{table}"),
-    ]
-
-
 def upgrade() -> None:
     op.create_table(
         "api_client",
-        *_owned("api_client"),
+        *tenant_table_columns("api_client"),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("secret_hash", sa.String(64), nullable=False),
         sa.Column("scopes", JSONB(), nullable=False),
@@ -47,7 +34,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "webhook_endpoint",
-        *_owned("webhook_endpoint"),
+        *tenant_table_columns("webhook_endpoint"),
         sa.Column("url", sa.String(2000), nullable=False),
         sa.Column("description", sa.String(200), nullable=False),
         sa.Column("event_types", JSONB(), nullable=False),
@@ -56,7 +43,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "webhook_delivery",
-        *_owned("webhook_delivery"),
+        *tenant_table_columns("webhook_delivery"),
         sa.Column("endpoint_id", sa.Uuid(), nullable=False),
         sa.Column("event_id", sa.String(64), nullable=False),
         sa.Column("event_type", sa.String(100), nullable=False),
@@ -84,7 +71,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "webhook_attempt",
-        *_owned("webhook_attempt"),
+        *tenant_table_columns("webhook_attempt"),
         sa.Column("delivery_id", sa.Uuid(), nullable=False),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("outcome", sa.String(20), nullable=False),

@@ -7,12 +7,11 @@ Revises: 0009_api_clients_webhooks
 Create Date: 2026-11-25 22:10:00.000000
 """
 
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-from app.db.rls import drop_tenant_table_rls, tenant_table_rls
+from app.db.rls import drop_tenant_table_rls, tenant_table_columns, tenant_table_rls
 
 revision = "0010_billing"
 down_revision = "0009_api_clients_webhooks"
@@ -23,23 +22,10 @@ TABLES = ("rate_table", "rate", "call_charge", "billing_account", "usage_item")
 PRICE = sa.Numeric(14, 6)
 
 
-def _base(table: str) -> list[Any]:
-    return [
-        sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenant.id"], name=f"fk_{table}_tenant_id_tenant", ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("tenant_id", "id", name=f"pk_{table}"),
-    ]
-
-
 def upgrade() -> None:
     op.create_table(
         "rate_table",
-        *_base("rate_table"),
+        *tenant_table_columns("rate_table"),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("direction", sa.String(10), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
@@ -47,7 +33,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "rate",
-        *_base("rate"),
+        *tenant_table_columns("rate"),
         sa.Column("rate_table_id", sa.Uuid(), nullable=False),
         sa.Column("prefix", sa.String(20), nullable=False),
         sa.Column("description", sa.String(100), nullable=False),
@@ -64,7 +50,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "call_charge",
-        *_base("call_charge"),
+        *tenant_table_columns("call_charge"),
         sa.Column("call_record_id", sa.Uuid(), nullable=False),
         sa.Column("call_key", sa.String(100), nullable=False),
         sa.Column("direction", sa.String(10), nullable=False),
@@ -89,7 +75,7 @@ def upgrade() -> None:
     op.create_index("ix_call_charge_ended", "call_charge", ["tenant_id", "ended_at"])
     op.create_table(
         "billing_account",
-        *_base("billing_account"),
+        *tenant_table_columns("billing_account"),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("seat_price_minor", sa.Integer(), nullable=False),
         sa.Column("stripe_customer_id", sa.String(64), nullable=True),
@@ -103,7 +89,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "usage_item",
-        *_base("usage_item"),
+        *tenant_table_columns("usage_item"),
         sa.Column("period", sa.String(7), nullable=False),
         sa.Column("stripe_item_id", sa.String(64), nullable=False),
         sa.Column("amount_minor", sa.Integer(), nullable=False),

@@ -6,12 +6,11 @@ Revises: 0010_billing
 Create Date: 2026-11-25 22:30:00.000000
 """
 
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-from app.db.rls import drop_tenant_table_rls, tenant_table_rls
+from app.db.rls import drop_tenant_table_rls, tenant_table_columns, tenant_table_rls
 
 revision = "0011_call_wrapup"
 down_revision = "0010_billing"
@@ -19,23 +18,10 @@ branch_labels = None
 depends_on = None
 
 
-def _base(table: str) -> list[Any]:
-    return [
-        sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenant.id"], name=f"fk_{table}_tenant_id_tenant", ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("tenant_id", "id", name=f"pk_{table}"),
-    ]
-
-
 def upgrade() -> None:
     op.create_table(
         "wrapup_code",
-        *_base("wrapup_code"),
+        *tenant_table_columns("wrapup_code"),
         sa.Column("code", sa.String(40), nullable=False),
         sa.Column("label", sa.String(100), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -44,7 +30,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "call_wrapup",
-        *_base("call_wrapup"),
+        *tenant_table_columns("call_wrapup"),
         sa.Column("call_key", sa.String(100), nullable=False),
         sa.Column("code", sa.String(40), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),

@@ -8,7 +8,7 @@ Create Date: 2026-11-25 22:45:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-from app.db.rls import drop_tenant_table_rls, tenant_table_rls
+from app.db.rls import drop_tenant_table_rls, tenant_table_columns, tenant_table_rls
 
 revision = "0014_marquee"
 down_revision = "0013_trunk_sources"
@@ -19,17 +19,9 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "marquee_message",
-        sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        *tenant_table_columns("marquee_message"),
         sa.Column("text", sa.String(200), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenant.id"], name="fk_marquee_message_tenant_id_tenant",
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("tenant_id", "id", name="pk_marquee_message"),
     )
     for statement in tenant_table_rls("marquee_message"):
         op.execute(statement)
