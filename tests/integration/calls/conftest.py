@@ -23,9 +23,18 @@ from tests.integration.rtpengine_server import RtpengineServer, run_rtpengine
 
 
 def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port free for UDP and for TCP too: callcontrol's SIP endpoint binds both on
+    one port, and a port only free for UDP made a B2BUA fail to start now and then."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = int(udp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
 
 
 @pytest.fixture(scope="module")
