@@ -125,6 +125,15 @@ class Campaign(TenantOwned):
     abandon_prompt_id: Mapped[UUID | None] = mapped_column(nullable=True)
     min_ring_seconds: Mapped[float] = mapped_column(Float, default=15.0)
     script: Mapped[str] = mapped_column(Text, default="")  # DIAL-7: shown on the screen pop
+    # DIAL-8 notification message: an uploaded prompt, else TTS text (rendered once, cached)
+    message_prompt_id: Mapped[UUID | None] = mapped_column(nullable=True)
+    message_text: Mapped[str] = mapped_column(Text, default="")
+    message_voice: Mapped[str] = mapped_column(String(8), default="zh")
+    # {"promptId"|"text", "keys": [{"key": "1", "label": ...}], "repeat", "timeoutSeconds"}
+    survey: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # Left after the beep on answering machines (progressive/predictive campaigns)
+    machine_prompt_id: Mapped[UUID | None] = mapped_column(nullable=True)
+    machine_text: Mapped[str] = mapped_column(Text, default="")
 
 
 class CampaignDnc(TenantOwned):
@@ -235,6 +244,9 @@ class LeadAttempt(TenantOwned):
     abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
     disposition: Mapped[str | None] = mapped_column(String(40), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    survey_key: Mapped[str | None] = mapped_column(String(1), nullable=True)  # DIAL-8
+    survey_label: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    message_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Callback(TenantOwned):
