@@ -5,17 +5,23 @@ second that session was a large part of callcontrol's CPU (bench/sip_setup.py --
 the CDRs of calls ending at about the same time go in one transaction per tenant: one
 `set_config('app.tenant_id')` (RLS still applies, as in `tenant_session`) and one multi-row
 INSERT ... ON CONFLICT (tenant_id, call_key) DO UPDATE, so a retried write updates the same row.
+The statement goes straight to asyncpg (see `_upsert_sql`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, text
-from sqlalchemy.dialects.postgresql import insert
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import DateTime, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy.sql.sqltypes import NullType
 
 from app.calls.models import CallRecord
 from app.calls.services import with_retries
@@ -70,28 +76,65 @@ class CdrWriter:
                 done.set_result(ids[values["call_key"]])
 
 
-def _upsert_statement(columns: list[str]) -> Any:
-    base = insert(CallRecord)
-    return base.on_conflict_do_update(
-        constraint="uq_call_record_key",
-        set_={k: base.excluded[k] for k in columns if k not in NOT_UPDATED}
-        | {"updated_at": func.now()},
-    ).returning(CallRecord.call_key, CallRecord.id)
+def _pg_type(column: KeyedColumnElement[Any]) -> str:
+    """The Postgres array element type a column's values are sent as (see `_upsert_sql`)."""
+    kind = column.type
+    if isinstance(kind, (DateTime, DateTimeUTC)):
+        return "timestamptz"
+    if isinstance(kind, (JSONB, String)):
+        return "text"  # JSON goes as text, cast to jsonb in the statement
+    if isinstance(kind, (GUID, NullType)):  # ids; tenant_id's type comes from its foreign key
+        return "uuid"
+    raise ValueError(f"no array type for call_record.{column.key} ({kind})")
 
 
-# One statement per set of columns (`Call.cdr_values` always gives the same): executed with a
-# list of rows (SQLAlchemy's "insertmanyvalues"), it compiles once whatever the batch size.
-_upserts: dict[tuple[str, ...], Any] = {}
+@functools.lru_cache(maxsize=8)
+def _upsert_sql(columns: tuple[str, ...]) -> str:
+    """One INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE for a batch of any size.
+
+    Built from the table's metadata once per column set and sent to asyncpg as is: asyncpg
+    prepares it once per connection. (SQLAlchemy cannot cache a PostgreSQL `insert()` with ON
+    CONFLICT: it compiled the statement again for every batch, most of the CDR's CPU cost.)
+    """
+    table = CallRecord.__table__
+    for name in columns:
+        if name not in table.c:
+            raise ValueError(f"call_record has no column {name!r}")
+    casts = {name: "::jsonb" if isinstance(table.c[name].type, JSONB) else "" for name in columns}
+    arrays = ", ".join(
+        f"${i}::{_pg_type(table.c[name])}[]" for i, name in enumerate(columns, start=1)
+    )
+    names = ", ".join(columns)
+    values = ", ".join(f"r.{name}{casts[name]}" for name in columns)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns if name not in NOT_UPDATED)
+    return (
+        # Names come from the table's metadata (checked above), never from input.
+        f"INSERT INTO call_record (id, created_at, updated_at, {names}) "  # noqa: S608
+        f"SELECT gen_random_uuid(), now(), now(), {values} FROM unnest({arrays}) AS r({names}) "
+        f"ON CONFLICT ON CONSTRAINT uq_call_record_key DO UPDATE SET {updates}, "
+        "updated_at = now() RETURNING call_key, id"
+    )
+
+
+def _column_arrays(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> list[list[Any]]:
+    table = CallRecord.__table__
+    arrays: list[list[Any]] = []
+    for name in columns:
+        values = [row[name] for row in rows]
+        if isinstance(table.c[name].type, JSONB):
+            values = [json.dumps(v, separators=(",", ":")) for v in values]
+        arrays.append(values)
+    return arrays
 
 
 async def _upsert(tenant_id: UUID, rows: list[dict[str, Any]]) -> dict[str, UUID]:
-    async with get_engine().begin() as conn:
-        await conn.execute(
-            text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(tenant_id)}
-        )
-        columns = tuple(rows[0])
-        stmt = _upserts.get(columns)
-        if stmt is None:
-            stmt = _upserts[columns] = _upsert_statement(list(columns))
-        result = await conn.execute(stmt, rows)
-        return {row.call_key: row.id for row in result}
+    columns = tuple(rows[0])
+    sql = _upsert_sql(columns)
+    async with get_engine().connect() as conn:
+        raw = await conn.get_raw_connection()
+        pg: Any = raw.driver_connection  # the asyncpg connection
+        async with pg.transaction():
+            # RLS as in `tenant_session`: the rows must belong to the tenant set here.
+            await pg.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+            result = await pg.fetch(sql, *_column_arrays(columns, rows))
+        return {row["call_key"]: row["id"] for row in result}
