@@ -12,4 +12,4 @@ if [ ! -x "$ROOT/.venv/bin/python" ]; then
 fi
 "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip uv
 say "installing Python packages"
-"$ROOT/.venv/bin/uv" pip install -q --python "$ROOT/.venv/bin/python" -e "$ROOT[dev]"
+"$ROOT/.venv/bin/uv" pip install -q --python "$ROOT/.venv/bin/python" -e "$ROOT[dev,bench]"

@@ -1,8 +1,9 @@
 """Live call state in Redis and the call events.
 
 Keys (all tenant-prefixed, see app/lib/keys.py):
-- `t:<tenant>:call:<call_key>`  hash, `Call.to_hash()`; expires LIVE_TTL after each write while
-  the call lives (a crashed node's calls vanish) and ENDED_TTL after the end;
+- `t:<tenant>:call:<call_key>`  hash, `Call.to_hash()`; expires LIVE_TTL after its first write,
+  pushed back by a later change once REFRESH_TTL has passed (a crashed node's calls vanish; a
+  change does not cost an EXPIRE each time) and ENDED_TTL after the end;
 - `t:<tenant>:calls:live`       set of the tenant's live call keys;
 - `t:<tenant>:events`           the tenant's event stream (app/lib/events.py): each change is
   appended once (`call.state`, `leg.state`, `call.dtmf`, `call.hold`...) with the tenant and
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import weakref
 from typing import Any
 from uuid import UUID
@@ -27,7 +29,8 @@ from app.lib.keys import tenant_key
 
 log = logging.getLogger(__name__)
 
-LIVE_TTL = 6 * 3600  # longer than any call; refreshed on every change
+LIVE_TTL = 6 * 3600  # longer than any call; refreshed by changes at most every REFRESH_TTL
+REFRESH_TTL = 3600  # a live hash's TTL is pushed back on a change once this much has passed
 ENDED_TTL = 300  # long enough for a wallboard to show how a call ended
 MAX_TRACKED = 100_000  # live calls whose last written hash is remembered
 
@@ -55,6 +58,7 @@ class _Batcher:
         self.waiters: list[asyncio.Future[None]] = []
         self.flushing: asyncio.Task[None] | None = None
         self.written: dict[str, dict[str, Any]] = {}  # hash name -> the fields last written
+        self.expires_set: dict[str, float] = {}  # hash name -> when its TTL was last set
 
     def add(self, call: Call, event: dict[str, Any] | None) -> asyncio.Future[None]:
         # The hash is taken now: later changes to `call` go in a later write.
@@ -74,6 +78,7 @@ class _Batcher:
                     await self._write(batch)
                 except Exception as exc:  # every waiter learns; a posted write is only logged
                     self.written.clear()  # unsure what landed: write whole hashes again
+                    self.expires_set.clear()
                     for w in waiters:
                         if not w.done():
                             w.set_exception(exc)
@@ -108,13 +113,18 @@ class _Batcher:
             pipe.hset(name, mapping=changed)
         if mapping.get("state") == CallState.ENDED:
             self.written.pop(name, None)
+            self.expires_set.pop(name, None)
             pipe.expire(name, ENDED_TTL)
             pipe.srem(live_set_name(call.tenant_id), call.key)
         else:
             if len(self.written) >= MAX_TRACKED:
                 self.written.clear()  # calls that never ended (a bug): fall back to full writes
+                self.expires_set.clear()
             self.written[name] = mapping
-            pipe.expire(name, LIVE_TTL)
+            now = time.monotonic()
+            if now - self.expires_set.get(name, -REFRESH_TTL) >= REFRESH_TTL:
+                self.expires_set[name] = now
+                pipe.expire(name, LIVE_TTL)
             if not before:
                 pipe.sadd(live_set_name(call.tenant_id), call.key)
 
