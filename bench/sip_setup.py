@@ -1,11 +1,13 @@
 """Call set-up through the Fastline edge and callcontrol, against a bare Kamailio relay (the
 ceiling) and the Sippy B2BUA (the Python baseline), in one run.
 
-    .venv/bin/python bench/sip_setup.py [--profile] [--rates 25,50,100,200,400]
+    .venv/bin/python bench/sip_setup.py [--profile] [--rates 25,50,100,150,200,...]
 
-(about 2-3 minutes; Postgres, Redis, kamailio, rtpengine and sipp on 127.0.0.1.)
-Sippy is not a project dependency: `.venv/bin/pip install sippy` for this bench (its path is
-skipped, and the ratio against it not printed, when `b2bua_simple` is missing).
+(about 3-4 minutes; Postgres, Redis, kamailio, rtpengine and sipp on 127.0.0.1.)
+Sippy comes with the project's `bench` extra, which `make install` installs (its path is
+skipped, and the ratio against it not printed, when `b2bua_simple` is missing). The rates rise
+by 50 calls/s from 100 to 400, so a highest clean rate is known to within 50 (a ratio between
+two paths is not an artefact of coarse steps).
 
 A SIPp caller places calls at rising rates (STEP_SECONDS per step, HOLD_MS of talk, then BYE)
 to one SIPp callee, through three paths:
@@ -69,7 +71,7 @@ from tests.integration.kamailio_server import (  # noqa: E402
 )
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
-RATES = (25, 50, 100, 200, 400)
+RATES = (25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 800)
 STEP_SECONDS = 4
 HOLD_MS = 200
 PASSWORD = "Bench-Seat-Pass-1"
