@@ -23,6 +23,7 @@ _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 _DIGITS = frozenset("0123456789")
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF:.")
+_COMMON_SCHEMES = frozenset({"sip", "sips", "tel"})  # already lower case and valid
 _WS = " \t"
 
 # RFC 3261 7.3.3 and the IANA registry of compact forms.
@@ -366,9 +367,10 @@ def parse_uri(text: str) -> SipUri:
     scheme, colon, rest = text.partition(":")
     if not colon or not scheme or not scheme[0].isalpha():
         raise SipParseError(f"not a URI: {text[:60]!r}")
-    if not all(c.isalnum() or c in "+-." for c in scheme):
-        raise SipParseError(f"bad URI scheme {scheme[:30]!r}")
-    scheme = scheme.lower()
+    if scheme not in _COMMON_SCHEMES:
+        if not all(c.isalnum() or c in "+-." for c in scheme):
+            raise SipParseError(f"bad URI scheme {scheme[:30]!r}")
+        scheme = scheme.lower()
     if scheme not in ("sip", "sips"):
         if not rest or any(c in ' \t<>"' for c in rest):
             raise SipParseError(f"bad {scheme} URI")
@@ -406,7 +408,7 @@ def _parse_uri_headers(text: str) -> dict[str, str]:
 def _parse_hostport(text: str) -> tuple[str, int | None]:
     if text.startswith("["):
         end = text.find("]")
-        if end < 0 or not all(c in _HEX_CHARS for c in text[1:end]) or end == 1:
+        if end < 0 or not _HEX_CHARS.issuperset(text[1:end]) or end == 1:
             raise SipParseError("bad IPv6 reference")
         host, rest = text[: end + 1], text[end + 1 :]
         if rest and not rest.startswith(":"):
@@ -415,11 +417,11 @@ def _parse_hostport(text: str) -> tuple[str, int | None]:
     else:
         host, colon, port_str = text.partition(":")
         port_text = port_str if colon else None
-        if not host or not all(c in _HOST_CHARS for c in host):
+        if not host or not _HOST_CHARS.issuperset(host):
             raise SipParseError(f"bad host {host[:60]!r}")
     if port_text is None:
         return host, None
-    if not port_text or len(port_text) > 5 or not all(c in _DIGITS for c in port_text):
+    if not port_text or len(port_text) > 5 or not _DIGITS.issuperset(port_text):
         raise SipParseError("bad port")
     port = int(port_text)
     if port > 65535:
@@ -583,7 +585,7 @@ class Headers:
 
     def count(self, name: str) -> int:
         key = canonical_name(name)
-        return sum(1 for n, _ in self._items if n == key)
+        return [n for n, _ in self._items].count(key)
 
     def add(self, name: str, value: str, *, first: bool = False) -> None:
         item = (canonical_name(name), value)
@@ -919,9 +921,11 @@ def validate_response(resp: Response) -> None:
 
 
 def _check_common(msg: SipMessage) -> None:
-    for name in SINGLE_VALUE:
-        if msg.headers.count(name) > 1:
-            raise SipParseError(f"more than one {canonical_name(name)}")  # RFC 4475 3.3.9
+    names = [n for n, _ in msg.headers]
+    if len(set(names)) < len(names):  # some header repeats: may it? (RFC 4475 3.3.9)
+        for name in SINGLE_VALUE:
+            if names.count(canonical_name(name)) > 1:
+                raise SipParseError(f"more than one {canonical_name(name)}")
     if not msg.vias:
         raise SipParseError("missing Via")
     msg.from_  # noqa: B018
