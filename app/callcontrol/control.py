@@ -65,6 +65,7 @@ from app.callcontrol.media.ng import TOWARD_SIP, TOWARD_WEBRTC, MediaFlags, Rtpe
 from app.callcontrol.prompts import write_prompt
 from app.callcontrol.sip.dialog import Dialog
 from app.callcontrol.sip.message import SipUri
+from app.crm.knowledge import article_audio_path
 from app.ivr_builder.flow import FlowDocument
 from app.seats.queues import AcdQueue
 
@@ -97,6 +98,8 @@ CTI_COMMANDS = frozenset(
         "record",
         "stop_record",
         "ivr_and_back",
+        "play_audio",
+        "stop_audio",
     }
 )
 
@@ -133,6 +136,15 @@ class CallControlState:
     queue_consult: asyncio.Task[None] | None = None
     consult_owner: tuple[str, UUID | None] | None = None
     ingress: dict[str, str] = field(default_factory=dict)  # leg tag -> monologue (_ingress)
+    # CRM-4: a knowledge-base recording playing to the customer; the task ends it on time
+    playing: asyncio.Task[None] | None = None
+
+    def stop_playing(self) -> bool:
+        task, self.playing = self.playing, None
+        if task is not None and not task.done():
+            task.cancel()
+            return True
+        return False
 
     def drop_queue_consult(self) -> None:
         task, self.queue_consult, self.consult_owner = self.queue_consult, None, None
@@ -190,6 +202,8 @@ class CallControl:
             "record": self.record,
             "stop_record": self.stop_record,
             "ivr_and_back": self.ivr_and_back,
+            "play_audio": self.play_audio,
+            "stop_audio": self.stop_audio,
         }
         b2bua.on_leg_bye = self._leg_bye
 
@@ -360,6 +374,7 @@ class CallControl:
         state, _, agent = self._bridged(session)
         if state.held:
             return {"held": True}
+        state.stop_playing()  # the music takes the customer's player over
         await self._music_on(session, await self._ingress(session, agent), state)
         state.held = True
         await self._event(session, "call.hold", role="agent")
@@ -405,7 +420,7 @@ class CallControl:
         if state.muted != muted:
             if state.room is not None:
                 state.room.set_muted(agent.leg.media_tag, muted)
-            elif not state.held:  # on hold the agent is blocked already
+            elif not state.held and state.playing is None:  # else blocked already
                 block = self.ng.block_media if muted else self.ng.unblock_media
                 await block(session.media_id, await self._ingress(session, agent))
             state.muted = muted
@@ -471,6 +486,66 @@ class CallControl:
                 await self.ng.stop_recording(session.media_id)
                 session.recording = False
         return {"stopped": [s.call.key for s in sessions]}
+
+    # ------------------------------------------------------------------ knowledge audio
+
+    async def play_audio(self, tenant_id: UUID, args: dict[str, Any]) -> dict[str, Any]:
+        """CRM-4: a knowledge-base article's recording TO the customer. `play media` adds a
+        second stream beside the agent's voice (rtpengine 10.5 does not mix), so the agent is
+        blocked toward the customer while it plays; they still hear the customer, not the
+        recording. The agent is heard again when it ends, on `stop_audio`, or on resume
+        from hold (hold music replaces it)."""
+        session = self._session(tenant_id, args)
+        state, _, agent = self._bridged(session)
+        if state.held:
+            raise CommandFailed(409, "The caller is on hold: resume the call first.")
+        if state.room is not None or state.consult is not None or state.queue_consult:
+            raise CommandFailed(409, "Not during a conference, a transfer or listen-in.")
+        try:
+            article_id = UUID(str(args.get("articleId") or ""))
+        except ValueError as exc:
+            raise CommandFailed(400, "articleId is a knowledge-base article's id.") from exc
+        path = await article_audio_path(tenant_id, article_id)  # this tenant's, or None
+        if path is None:
+            raise CommandFailed(404, "That article has no audio.")
+        ingress = await self._ingress(session, agent)
+        state.stop_playing()
+        if not state.muted:
+            await self.ng.block_media(session.media_id, ingress)
+        try:
+            ms = await self.ng.play_media(session.media_id, CUSTOMER_TAG, file=str(path))
+        except RtpengineError:
+            if not state.muted:
+                await self.ng.unblock_media(session.media_id, ingress)
+            raise
+        state.playing = self.b2bua._spawn(
+            self._played(session, state, state.agent_tag, ingress, ms / 1000)
+        )
+        await self._event(session, "call.audio", articleId=str(article_id), durationMs=ms)
+        return {"articleId": str(article_id), "durationSeconds": ms / 1000}
+
+    async def stop_audio(self, tenant_id: UUID, args: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(tenant_id, args)
+        state, _, agent = self._bridged(session)
+        if not state.stop_playing():
+            return {"stopped": False}
+        with contextlib.suppress(RtpengineError):  # it may have just played out
+            await self.ng.stop_media(session.media_id, CUSTOMER_TAG)
+        if not state.muted and not state.held:
+            await self.ng.unblock_media(session.media_id, await self._ingress(session, agent))
+        await self._event(session, "call.audio_ended", stopped="1")
+        return {"stopped": True}
+
+    async def _played(self, session: CallSession, state: CallControlState, agent_tag: str,
+                      ingress: str, seconds: float) -> None:  # fmt: skip
+        await asyncio.sleep(seconds)
+        state.playing = None
+        # Still the same agent, not held or muted meanwhile: their voice goes back on.
+        if agent_tag == state.agent_tag and not state.held and not state.muted:
+            with contextlib.suppress(RtpengineError):  # the call may have ended
+                await self.ng.unblock_media(session.media_id, ingress)
+        if not session.ending:
+            await self._event(session, "call.audio_ended", stopped="0")
 
     # ------------------------------------------------------------------ new legs
 

@@ -32,6 +32,10 @@ Supervisor commands (SEAT-7; `SUPERVISOR_COMMANDS`, args `callId` of the agent's
 - `listen`, `whisper`, `barge`  join the agent's call through the mixer; again = switch mode
 - `force_release`               hang up the agent's call
 - `record`, `stop_record`       start / stop recording the agent's live calls
+
+Knowledge base (CRM-4, `MEDIA_COMMANDS`, sent by app/crm/knowledge_play.py):
+- `play_audio`    articleId     play the article's recording to the customer (agent muted)
+- `stop_audio`                  stop it; the agent is heard again
 """
 
 from __future__ import annotations
@@ -74,6 +78,8 @@ SUPERVISOR_COMMANDS = frozenset(
     {"listen", "whisper", "barge", "force_release", "record", "stop_record"}
 )
 
+MEDIA_COMMANDS = frozenset({"play_audio", "stop_audio"})
+
 
 def reply_key(tenant_id: UUID, command_id: str) -> str:
     return tenant_key(tenant_id, "callcontrol", "reply", command_id)
@@ -101,7 +107,7 @@ async def call_command(
     wait_seconds: float | None = None,
 ) -> CommandReply:
     """Send one call-control command and wait for callcontrol's reply."""
-    if name not in CALL_COMMANDS | SUPERVISOR_COMMANDS:
+    if name not in CALL_COMMANDS | SUPERVISOR_COMMANDS | MEDIA_COMMANDS:
         raise ValueError(f"unknown call command {name!r}")
     if wait_seconds is None:
         wait_seconds = REPLY_TIMEOUT
