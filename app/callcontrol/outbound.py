@@ -19,6 +19,17 @@ sends the callee's audio to the tap:
   which keeps the customer's port), `Acd.answer`, rtpengine `answer` bridges. No agent reserved
   within `connect_grace` (2 s) → abandoned: the campaign's abandonment message, then BYE.
 
+DIAL-8 notification campaigns (no agents, `message` set): a person hears the message, then
+the survey's question (`SurveyPlan`) up to `repeat` times; the first of its keys pressed
+(RFC 4733, from rtpengine's DTMF log through `b2bua.dtmf`) is kept with its label, then BYE.
+A machine gets the message after its beep. Played to its end: outcome "delivered" (a person
+who hangs up during the message was not reached: "no_answer", tried again by the rules).
+
+DIAL-2 progressive lines come with their agent already reserved in the ACD (`reserved`: the
+runtime's `Acd.offer` of this call key before dialling, so no inbound queue can take the agent
+while the customer's phone rings); a person is handed to that agent, every other ending
+releases it (`Acd.release`, not counted as an abandoned queue call).
+
 SIP outcomes: 486/600 busy, 404/484/410/604 invalid, 408/480/487 and our ring timeout's CANCEL
 no answer, other failures failed.
 
@@ -47,6 +58,7 @@ from app.callcontrol.sip.auth import authorize_request
 from app.callcontrol.sip.dialog import Dialog
 from app.callcontrol.sip.message import Request, Response, SipUri
 from app.dialer.cpa import AnswerDetector, CpaEvent, CpaResult, EarlyMediaDetector
+from app.dialer.messages import SurveyPlan
 from app.dialer.models import Outcome
 from app.seats.acd import Acd, AcdError, Decision, NotOffered, Offered, Overflowed, Queued
 from app.seats.acd import Call as AcdCall
@@ -89,6 +101,10 @@ class OutboundCall:
     detect_machines: bool = True
     lead_id: UUID | None = None  # on the live call hash, for the agent's screen pop (DIAL-7)
     attempt_id: UUID | None = None
+    message: Path | None = None  # DIAL-8: a notification, played to people and machines
+    survey: SurveyPlan | None = None  # asked after the message (people only)
+    reserved: bool = False  # the ACD call `call_key` already holds an agent (progressive)
+    agent_ring: float = 10.0  # seconds the agent's seat rings for a connected person
 
 
 @dataclass
@@ -106,6 +122,11 @@ class DialOutcome:
     talk_seconds: float = 0.0
     bridged_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    survey_key: str | None = None  # DIAL-8
+    survey_label: str | None = None
+    message_ms: int | None = None  # how long the message (or machine message) played
+    message_started: float | None = None  # loop time
+    message_length: float = 0.0  # seconds
 
     @property
     def verdict(self) -> str | None:
@@ -164,7 +185,11 @@ async def place(b2bua: B2bua, req: OutboundCall) -> DialOutcome:
         await session.done.wait()
     finally:
         tap.close()
+        await asyncio.shield(flow.release_agent())
     result.ended_at = call.ended_at or now()
+    if result.message_started is not None:
+        heard = asyncio.get_running_loop().time() - result.message_started
+        result.message_ms = round(1000 * min(heard, result.message_length))
     if result.bridged_at is not None:
         result.talk_seconds = (result.ended_at - result.bridged_at).total_seconds()
     return result
@@ -189,6 +214,18 @@ class _DialFlow:
         self.detector = AnswerDetector()
         self.early_task: asyncio.Task[Any] | None = None
         self.hopeless = asyncio.Event()  # early media said busy / SIT / announcement
+        self.agent_held = req.reserved  # the ACD call holds an agent until released
+
+    async def release_agent(self) -> None:
+        """A progressive line that reached nobody frees its reserved agent (idempotent; a
+        call the ACD connected is ended by `_connect` instead)."""
+        if not self.agent_held:
+            return
+        self.agent_held = False
+        try:
+            await Acd(self.b2bua.redis, self.session.call.tenant_id).release(self.req.call_key)
+        except AcdError as exc:
+            log.warning("call %s: reserved agent not released: %s", self.req.call_key, exc)
 
     async def run(self) -> None:
         b2bua, req = self.b2bua, self.req
@@ -294,6 +331,7 @@ class _DialFlow:
         if "cancelled" in self.result.notes and not self.hopeless.is_set():
             outcome = Outcome.NO_ANSWER  # our ring timeout
         self.result.outcome, self.result.sip_status = outcome, status
+        await self.release_agent()
         await self.b2bua._leg_moved(self.session, customer, LegState.ENDED, status)
         await self.b2bua.hangup(self.session, str(outcome), "customer")
 
@@ -309,14 +347,21 @@ class _DialFlow:
         result = verdict.result if verdict is not None else CpaResult.HUMAN
         self.result.cpa_verdict = str(result)
         self.result.cpa_decision_ms = round(verdict.at * 1000) if verdict is not None else 0
+        if result is not CpaResult.HUMAN:
+            await self.release_agent()
         if result is CpaResult.MACHINE:
             self.result.outcome = Outcome.MACHINE
-            if req.machine_message is not None and await self._wait_beep():
-                await self._play(req.machine_message)
+            message = req.message or req.machine_message
+            if message is not None and await self._wait_beep():
+                self.result.notes.append("machine message")
+                if await self._play(message, measured=True) and req.message is not None:
+                    self.result.outcome = Outcome.DELIVERED  # DIAL-8: left as a message
             await b2bua.hangup(self.session, "machine", "system")
         elif result in (CpaResult.FAX, CpaResult.MODEM):
             self.result.outcome = Outcome.INVALID  # never dial a fax line again
             await b2bua.hangup(self.session, str(result), "system")
+        elif req.message is not None:
+            await self._notify(req.message)
         elif req.queue_id is None:
             self.result.outcome = Outcome.ABANDONED
             await self._abandon()
@@ -344,14 +389,67 @@ class _DialFlow:
             self.detector.feed(pcm)
         return self.detector.beep is not None
 
-    async def _play(self, path: Path) -> bool:
+    async def _play(self, path: Path, *, measured: bool = False) -> bool:
+        """Play to the customer until the prompt ends; `measured`: its start and length go in
+        the result, so a hang-up during it still tells how much was heard."""
         try:
             duration_ms = await self.b2bua.ng.play_media(self.media, CUSTOMER_TAG, file=str(path))
         except RtpengineError as exc:
             log.warning("call %s: prompt %s not played: %s", self.media, path, exc)
             return False
+        if measured:
+            self.result.message_started = asyncio.get_running_loop().time()
+            self.result.message_length = duration_ms / 1000
         await asyncio.sleep(duration_ms / 1000 + 0.2)
         return True
+
+    # -- notifications and surveys (DIAL-8) ---------------------------------------------------
+
+    async def _notify(self, message: Path) -> None:
+        """A person: the message, then the survey, then BYE."""
+        self.result.outcome = Outcome.NO_ANSWER  # until the message has played to its end
+        if not await self._play(message, measured=True):
+            self.result.outcome = Outcome.FAILED
+            await self.b2bua.hangup(self.session, "message not played", "system")
+            return
+        self.result.outcome = Outcome.DELIVERED
+        if self.req.survey is not None:
+            key = await self._survey(self.req.survey)
+            if key is not None:
+                self.result.survey_key, self.result.survey_label = key, self.req.survey.keys[key]
+                self.result.notes.append(f"survey {key}")
+        await self.b2bua.hangup(self.session, "notified", "system")
+
+    async def _survey(self, plan: SurveyPlan) -> str | None:
+        """The question (a key stops it), up to `repeat` times; the first key it offers."""
+        b2bua = self.b2bua
+        digits = b2bua.dtmf.subscribe(self.media, source_tag=CUSTOMER_TAG)
+        try:
+            for _ in range(plan.repeat):
+                duration_ms = await b2bua.ng.play_media(
+                    self.media, CUSTOMER_TAG, file=str(plan.question)
+                )
+                loop = asyncio.get_running_loop()
+                until = loop.time() + duration_ms / 1000 + plan.timeout
+                while (left := until - loop.time()) > 0:
+                    try:
+                        event = await digits.next_digit(left)
+                    except TimeoutError:
+                        break
+                    with contextlib.suppress(RtpengineError):
+                        await b2bua.ng.stop_media(self.media, CUSTOMER_TAG)  # barge-in
+                    if event.digit in plan.keys:
+                        await self._note_digit(event.digit)
+                        return event.digit
+                    break  # a key the survey does not offer: ask again
+            return None
+        finally:
+            digits.close()
+
+    async def _note_digit(self, digit: str) -> None:
+        call = self.session.call
+        call.dtmf = (call.dtmf + digit)[-64:]
+        await live.save(self.b2bua.redis, call, call.event("call.dtmf", digit=digit))
 
     async def _abandon(self) -> None:
         """No agent in time: the campaign's message (Ofcom: who called and why), then BYE."""
@@ -373,9 +471,14 @@ class _DialFlow:
         deadline = loop.time() + self.req.connect_grace
         node = f"{b2bua.config.sip_host}:{b2bua.config.sip_port}"
         await b2bua._move(self.session, CallState.QUEUED)
+        self.agent_held = False  # from here the ACD call ends with `hangup` (finally below)
         try:
             first = AcdCall(call_id=call.key, queue_id=queue_id, caller=self.req.masked, node=node)
-            decision: Decision | None = await acd.offer(first)
+            decision: Decision | None = None
+            if self.req.reserved:
+                decision = await _held_decision(acd, call.key, node)
+            if decision is None:
+                decision = await acd.offer(first)
             while decision is not None:
                 if isinstance(decision, Offered):
                     decision = await self._offered(acd, waiter, customer, decision)
@@ -416,7 +519,8 @@ class _DialFlow:
             self.media, CUSTOMER_TAG, customer.remote_sdp,
             TOWARD_WEBRTC if webrtc else TOWARD_SIP, to_tag=DIALER_TAG,
         )  # fmt: skip
-        agent, status = await self._ring_agent(seat.number, toward_agent.sdp, offer.ring_timeout)
+        ring_for = min(offer.ring_timeout, self.req.agent_ring)
+        agent, status = await self._ring_agent(seat.number, toward_agent.sdp, ring_for)
         if agent is None:
             why = "ring_timeout" if status in NO_ANSWER_STATUSES else "rejected"
             return await self._next(acd, waiter, offer, why)
@@ -484,6 +588,19 @@ class _DialFlow:
         await b2bua._ack(leg, response, None)
         await b2bua._leg_moved(session, leg, LegState.ANSWERED, response.status)
         return leg, response.status
+
+
+async def _held_decision(acd: Acd, call_id: str, node: str) -> Decision | None:
+    """Where the ACD call of a progressive line stands when its person answers: still ringing
+    its reserved agent (or another one, if that agent rejected it meanwhile), waiting in the
+    campaign's queue, or gone (None: offer it again)."""
+    raw = await acd.redis.hgetall(f"{acd.prefix}:call:{call_id}")  # type: ignore[misc]
+    state, agent, queue = raw.get("state"), raw.get("agent", ""), raw.get("queue", "")
+    if state == "ringing" and agent:
+        return Offered(call_id, agent, queue, float("inf"), node)
+    if state == "waiting":
+        return Queued(call_id, queue, 0, 0.0)
+    return None
 
 
 async def _wait(awaitable: Awaitable[Decision], within: float) -> Decision | None:

@@ -122,6 +122,9 @@ EVIDENCE_COLUMNS = [
     "abandoned",
     "agent_id",
     "disposition",
+    "message_ms",
+    "survey_key",
+    "survey_label",
 ]
 
 

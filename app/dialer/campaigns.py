@@ -18,11 +18,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import utcnow
+from app.dialer import messages
 from app.dialer.leads import parse_hhmm, valid_zone
 from app.dialer.models import (
     AgentGroup,
     AgentGroupMember,
     Campaign,
+    CampaignMode,
     CampaignStatus,
     Disposition,
     Lead,
@@ -40,7 +42,7 @@ class CampaignError(ValueError):
     """A campaign setting a tenant admin has to fix; str() says what."""
 
 
-RETRY_OUTCOMES = {o.value for o in Outcome} - {Outcome.INVALID}
+RETRY_OUTCOMES = {o.value for o in Outcome} - {Outcome.INVALID, Outcome.DELIVERED}
 
 
 def check_windows(windows: list[dict[str, Any]]) -> None:
@@ -73,6 +75,22 @@ def check_settings(c: Campaign) -> None:
     if c.manual_ratio is not None and not 1.0 <= c.manual_ratio <= c.max_ratio:
         raise CampaignError("the manual ratio must be between 1 and the max ratio")
     pacing_config(c)  # the pacing model refuses what it cannot run
+    check_messages(c)
+
+
+def check_messages(c: Campaign) -> None:
+    """DIAL-8: voice, texts and the survey (the message itself is needed only to run)."""
+    if (c.message_voice or "zh") not in messages.VOICES:
+        raise CampaignError(f"unknown voice {c.message_voice!r}: use zh or en")
+    for text in (c.message_text or "", c.machine_text or ""):
+        if "\0" in text:
+            raise CampaignError("texts to speak cannot contain NUL characters")
+    try:
+        survey = messages.survey_of(c)
+    except ValueError as exc:
+        raise CampaignError(f"survey: {exc}") from exc
+    if survey is not None and c.mode != CampaignMode.NOTIFICATION:
+        raise CampaignError("only notification campaigns ask a survey after their message")
 
 
 def pacing_config(c: Campaign) -> PacingConfig:
@@ -95,6 +113,15 @@ async def check_references(session: AsyncSession, c: Campaign) -> None:
                 f"the campaign wants {c.max_channels} channels; trunk {trunk.name!r} has "
                 f"{trunk.max_channels}"
             )
+    wanted = set(messages.prompt_ids(c))
+    if wanted:
+        from app.ivr_builder.models import IvrPrompt
+
+        found = await session.scalar(
+            select(func.count()).where(IvrPrompt.tenant_id == c.tenant_id, IvrPrompt.id.in_(wanted))
+        )
+        if found != len(wanted):
+            raise CampaignError("some prompts do not exist: upload them under IVR prompts first")
     if c.agent_ids:
         found = await session.scalar(
             select(func.count()).where(User.tenant_id == c.tenant_id, User.id.in_(c.agent_ids))
@@ -157,6 +184,10 @@ async def change_status(session: AsyncSession, c: Campaign, target: CampaignStat
         check_settings(c)
         if not c.windows:
             raise CampaignError("a campaign needs at least one calling window to run")
+        if c.mode == CampaignMode.NOTIFICATION and not messages.has_message(c):
+            raise CampaignError(
+                "a notification campaign needs its message: a recorded prompt or text to speak"
+            )
         await check_trunk_budget(session, c)
     c.status = target
     await session.flush()
@@ -308,6 +339,69 @@ async def abandonment(session: AsyncSession, c: Campaign, now: datetime) -> dict
     days = [_rate(d, int(lv), int(ab)) for d, lv, ab in rows]
     total_live, total_ab = sum(d["live"] for d in days), sum(d["abandoned"] for d in days)
     return {"days": days, "last30": _rate(None, total_live, total_ab)}
+
+
+NOT_ANSWERED = (Outcome.BUSY, Outcome.NO_ANSWER, Outcome.FAILED, Outcome.INVALID)
+
+
+async def survey_tally(session: AsyncSession, c: Campaign) -> dict[str, Any]:
+    """DIAL-8: what a notification campaign reached and what people answered. Keys come with
+    the campaign's labels (a key no longer offered keeps the label stored with its answers)."""
+    on_machine = func.coalesce(LeadAttempt.cpa_verdict == "machine", False)
+    rows = (
+        await session.execute(
+            select(
+                LeadAttempt.outcome,
+                on_machine,
+                LeadAttempt.survey_key,
+                func.max(LeadAttempt.survey_label),
+                func.count(),
+            )
+            .where(
+                LeadAttempt.tenant_id == c.tenant_id,
+                LeadAttempt.campaign_id == c.id,
+                LeadAttempt.outcome.is_not(None),
+            )
+            .group_by(LeadAttempt.outcome, on_machine, LeadAttempt.survey_key)
+        )
+    ).all()
+    try:
+        survey = messages.survey_of(c)
+    except ValueError:
+        survey = None
+    labels = dict(survey.keys) if survey else {}
+    counts = dict.fromkeys(labels, 0)
+    by_outcome: dict[str, int] = {}
+    people = machines = no_key = 0
+    for outcome, machine, key, label, n in rows:
+        n = int(n)
+        by_outcome[str(outcome)] = by_outcome.get(str(outcome), 0) + n
+        if outcome != Outcome.DELIVERED:
+            continue
+        if machine:
+            machines += n
+            continue
+        people += n
+        if key:
+            counts[key] = counts.get(key, 0) + n
+            labels.setdefault(key, label or "")
+        else:
+            no_key += n
+    delivered = people + machines
+    attempts = sum(by_outcome.values())
+    return {
+        "campaignId": str(c.id),
+        "attempts": attempts,
+        "delivered": delivered,
+        "deliveredToPeople": people,
+        "leftOnMachines": machines,
+        "notDelivered": attempts - delivered,
+        "notAnswered": sum(by_outcome.get(o, 0) for o in NOT_ANSWERED),
+        "byOutcome": by_outcome,
+        "answered": sum(counts.values()),
+        "noKey": no_key,
+        "keys": [{"key": k, "label": labels.get(k, ""), "count": n} for k, n in counts.items()],
+    }
 
 
 def _rate(day: date | None, live: int, abandoned: int) -> dict[str, Any]:

@@ -93,6 +93,7 @@ def _campaign_values(data: s.CampaignIn) -> dict[str, Any]:
     fields = msgspec.structs.asdict(data)
     fields["windows"] = values["windows"]
     fields["retry_rules"] = values["retryRules"]
+    fields["survey"] = values["survey"] or {}
     return fields
 
 
@@ -103,7 +104,9 @@ def _camel(name: str) -> str:
 
 def campaign_out(c: Campaign) -> s.CampaignOut:
     fields = [*s.CampaignIn.__struct_fields__, "id", "status", "created_at"]
-    return msgspec.convert({_camel(f): getattr(c, f) for f in fields}, s.CampaignOut)
+    values = {_camel(f): getattr(c, f) for f in fields}
+    values["survey"] = c.survey or None
+    return msgspec.convert(values, s.CampaignOut)
 
 
 def _lead_out(lead: Lead, *, reveal: bool) -> s.LeadOut:
@@ -325,6 +328,14 @@ class CampaignController(Controller):
     ) -> dict[str, Any]:
         campaign = await _campaign(db_session, _who(request).tenant_id, campaign_id)
         return await svc.abandonment(db_session, campaign, datetime.now(UTC))
+
+    @get("/{campaign_id:uuid}/survey-tally", opt=READ)
+    async def survey_tally(
+        self, request: Request[Any, Any, Any], db_session: DbSession, campaign_id: FromPath[UUID]
+    ) -> s.SurveyTallyOut:
+        """DIAL-8: delivered / not answered counts and the survey's answers per key."""
+        campaign = await _campaign(db_session, _who(request).tenant_id, campaign_id)
+        return msgspec.convert(await svc.survey_tally(db_session, campaign), s.SurveyTallyOut)
 
     @post(
         "/{campaign_id:uuid}/evidence-exports",

@@ -324,7 +324,7 @@ def schedule_after(lead: Lead, campaign: Campaign, outcome: str, ended: datetime
     counts = dict(lead.outcome_counts)
     counts[outcome] = counts.get(outcome, 0) + 1
     lead.outcome_counts, lead.last_outcome, lead.reserved_until = counts, outcome, None
-    if outcome == Outcome.ANSWERED:
+    if outcome in (Outcome.ANSWERED, Outcome.DELIVERED):
         lead.status, lead.next_attempt_at = LeadStatus.DONE, None
         return
     rule = retry_rule(campaign, outcome)
@@ -352,6 +352,9 @@ async def finish_attempt(
     cpa_verdict: str | None = None,
     cpa_decision_ms: int | None = None,
     agent_id: UUID | None = None,
+    survey_key: str | None = None,
+    survey_label: str | None = None,
+    message_ms: int | None = None,
 ) -> LeadAttempt:
     """What the dialer runtime calls when a call ends: the attempt row, then the lead's next
     state by the campaign's retry rules."""
@@ -361,6 +364,8 @@ async def finish_attempt(
     attempt.sip_status, attempt.cpa_verdict = sip_status, cpa_verdict
     attempt.cpa_decision_ms, attempt.abandoned = cpa_decision_ms, outcome == Outcome.ABANDONED
     attempt.agent_id = agent_id or attempt.agent_id
+    attempt.survey_key, attempt.survey_label = survey_key, survey_label  # DIAL-8
+    attempt.message_ms = message_ms
     schedule_after(lead, campaign, outcome, ended_at)
     await session.flush()
     return attempt

@@ -66,6 +66,7 @@ class Outcome(enum.StrEnum):
     MACHINE = "machine"  # answering machine (CPA)
     FAILED = "failed"  # 5xx, congestion, SIT tone
     INVALID = "invalid"  # 404/484/SIT vacant: never redial
+    DELIVERED = "delivered"  # DIAL-8: the notification played to its end (a person or a machine)
 
 
 RETRYABLE = (Outcome.BUSY, Outcome.NO_ANSWER, Outcome.MACHINE, Outcome.FAILED)

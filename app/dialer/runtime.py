@@ -6,14 +6,16 @@ its SIP legs, its rtpengine media and the call-progress tap live there
 (`app/callcontrol/outbound.py`). A separate process would have to hand each call to
 callcontrol and hear back its outcome; here it is one `await`.
 
-Every `tick` seconds, for each running progressive or predictive campaign of the tenants it
-serves (preview campaigns are dialled by agents through `/leads/{id}/dial`):
+Every `tick` seconds, for each running progressive, predictive or notification campaign of the
+tenants it serves (preview campaigns are dialled by agents through `/leads/{id}/dial`):
 1. the campaign's live state from the ACD in Redis (`CampaignSnapshot`): its agents ready,
    talking or in wrap-up (with time in state), its calls ringing and its answered calls still
    waiting for an agent;
-2. how many lines to dial: progressive 1:1 (a line per ready agent not already covered by a
-   ringing call); predictive: `PacingModel.decide` (app/dialer/pacing.py, fed each outcome);
-   never more than the campaign's `max_channels` in flight;
+2. how many lines to dial: progressive 1:1 (a line per ready agent; each line reserves its
+   agent in the ACD before it is dialled, so no inbound queue takes the agent while the
+   customer's phone rings); predictive: `PacingModel.decide` (app/dialer/pacing.py, fed each
+   outcome); notification (DIAL-8, no agents): every free channel; never more than the
+   campaign's `max_channels` in flight;
 3. `next_leads` reserves that many leads (windows, DNC, retry delays and limits apply) and
    `start_attempt` records each, in one transaction; then each lead is dialled on the
    campaign's trunk with its caller ID, and `finish_attempt` stores the outcome, the CPA
@@ -47,22 +49,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.billing.credit import CreditDecision, may_dial
 from app.callcontrol import routing
-from app.callcontrol.outbound import DialOutcome, OutboundCall, place
+from app.callcontrol.outbound import ANSWER_LISTEN, CANCEL_WAIT, DialOutcome, OutboundCall, place
 from app.callcontrol.prompts import write_prompt
 from app.db.base import utcnow
 from app.db.session import platform_session, tenant_session
 from app.dialer.campaigns import campaign_agents, pacing_config
 from app.dialer.leads import finish_attempt, mask_number, next_leads, start_attempt
+from app.dialer.messages import CampaignAudio, audio_settings, campaign_audio
 from app.dialer.models import Campaign, CampaignMode, CampaignStatus, Lead, Outcome
 from app.dialer.pacing import AgentPhase, BusyAgent, CampaignSnapshot, PacingModel
 from app.edge.models import Trunk
 from app.lib.events import add_event
-from app.seats.acd import Acd, AcdError, AcdTimer, AgentState, AgentStatus, QueueConfig
+from app.seats.acd import (
+    Acd,
+    AcdError,
+    AcdTimer,
+    AgentState,
+    AgentStatus,
+    Offered,
+    QueueConfig,
+)
+from app.seats.acd import Call as AcdCall
 
 if TYPE_CHECKING:
     from app.callcontrol.b2bua import B2bua
@@ -74,7 +86,7 @@ WRAP_UP = 10.0  # seconds of after-call work before the agent is ready for the n
 ABANDON_FILE = "dialer-abandon.wav"
 # The built-in abandonment message until the campaign names a recorded prompt: two soft notes.
 ABANDON_TONES = ((523.25, 0.4), (392.0, 0.6))
-DIALLING_MODES = (CampaignMode.PROGRESSIVE, CampaignMode.PREDICTIVE)
+DIALLING_MODES = (CampaignMode.PROGRESSIVE, CampaignMode.PREDICTIVE, CampaignMode.NOTIFICATION)
 
 
 def queue_id_for(campaign_id: UUID) -> str:
@@ -82,6 +94,7 @@ def queue_id_for(campaign_id: UUID) -> str:
 
 
 CREDIT_EVERY = 15.0  # seconds between two credit checks of one tenant
+
 
 @dataclass
 class InFlight:
@@ -98,6 +111,8 @@ class LiveCampaign:
     agents: list[str] = field(default_factory=list)
     trunk: routing.TrunkTarget | None = None
     abandon_prompt: Path | None = None
+    audio: CampaignAudio = field(default_factory=CampaignAudio)  # DIAL-8, machine message
+    audio_of: tuple[object, ...] = ()  # the settings `audio` was resolved from
     model: PacingModel | None = None
     inflight: dict[str, InFlight] = field(default_factory=dict)
     queue_ready: bool = False
@@ -110,6 +125,14 @@ class LiveCampaign:
     @property
     def tenant_id(self) -> UUID:
         return self.campaign.tenant_id
+
+    @property
+    def notification(self) -> bool:
+        return self.campaign.mode == CampaignMode.NOTIFICATION
+
+    @property
+    def reserves_agents(self) -> bool:
+        return self.campaign.mode == CampaignMode.PROGRESSIVE
 
 
 class DialerRuntime:
@@ -196,6 +219,8 @@ class DialerRuntime:
                     live.agents = [str(a) for a in await campaign_agents(session, c)]
                     live.trunk = await _trunk(session, c)
                     live.abandon_prompt = await self._abandon_prompt(c)
+                    if live.audio_of != audio_settings(c):  # TTS rendered once per campaign
+                        live.audio, live.audio_of = await campaign_audio(c), audio_settings(c)
                     if c.mode == CampaignMode.PREDICTIVE and live.model is None:
                         live.model = PacingModel(pacing_config(c))
                     self.campaigns[c.id] = live
@@ -225,6 +250,9 @@ class DialerRuntime:
         """The campaign's ACD queue with its agents (those with an agent profile)."""
         from app.seats.queues import ensure_synced
 
+        if live.notification:
+            live.queue_ready = True  # DIAL-8: nobody to connect to
+            return
         await ensure_synced(self.redis, live.tenant_id)
         acd = Acd(self.redis, live.tenant_id)
         statuses = await self._statuses(acd, live.agents)
@@ -234,9 +262,12 @@ class DialerRuntime:
         if not business:
             return
         qid = queue_id_for(live.id)
+        # A progressive line holds its agent from the dial on (the ACD's ring timer frees the
+        # agent if this node dies meanwhile); the seat itself rings AGENT_RING seconds.
+        hold = reservation_seconds(live.campaign) if live.reserves_agents else AGENT_RING
         try:
             config = QueueConfig(
-                qid, business, ring_timeout=AGENT_RING, max_wait=0.0, acw_timeout=WRAP_UP
+                qid, business, ring_timeout=hold, max_wait=0.0, acw_timeout=WRAP_UP
             )
             await acd.put_queue(config)
             for agent, status in statuses.items():
@@ -296,12 +327,19 @@ class DialerRuntime:
         """One pacing decision for the campaign; returns the number of calls placed."""
         if not live.queue_ready or live.trunk is None:
             return 0
-        snap = await self.snapshot(live)
-        if live.model is not None:
+        if live.notification:
+            if live.audio.problem:
+                live.last_decision = live.audio.problem  # nothing to say: dial nobody
+                return 0
+            lines, live.last_decision = live.campaign.max_channels, "notification"
+        elif live.model is not None:
+            snap = await self.snapshot(live)
             decision = live.model.decide(time.monotonic(), snap)
             lines, live.last_decision = decision.lines, f"{decision.mode}: {decision.reason}"
         else:
-            lines = max(snap.idle_agents - len(snap.ringing) - snap.waiting_answered, 0)
+            # An agent with a ringing line is reserved (not ready): each ready agent is free.
+            snap = await self.snapshot(live)
+            lines = max(snap.idle_agents - snap.waiting_answered, 0)
             live.last_decision = "progressive 1:1"
         lines = min(lines, live.campaign.max_channels - len(live.inflight))
         if lines <= 0:
@@ -322,24 +360,56 @@ class DialerRuntime:
     async def dial(self, live: LiveCampaign, lines: int) -> int:
         now = self.clock()
         planned: list[tuple[UUID, UUID, str, str]] = []
+        reserved: list[str] = []
         tenant_id = live.tenant_id
-        async with tenant_session(tenant_id) as session:
-            campaign = await session.get(Campaign, (tenant_id, live.id))
-            if campaign is None or campaign.status != CampaignStatus.RUNNING:
-                self.campaigns.pop(live.id, None)
-                return 0
-            for lead in await next_leads(session, campaign, now, lines):
-                row = await session.get(Lead, (tenant_id, lead.lead_id))
-                assert row is not None
-                key = uuid.uuid4().hex
-                attempt = await start_attempt(session, row, now, call_key=key)
-                planned.append((lead.lead_id, attempt.id, key, lead.phone))
+        try:
+            async with tenant_session(tenant_id) as session:
+                campaign = await session.get(Campaign, (tenant_id, live.id))
+                if campaign is None or campaign.status != CampaignStatus.RUNNING:
+                    self.campaigns.pop(live.id, None)
+                    return 0
+                leads = await next_leads(session, campaign, now, lines)
+                for n, lead in enumerate(leads):
+                    key = uuid.uuid4().hex
+                    if live.reserves_agents:
+                        if not await self._reserve_agent(live, key, mask_number(lead.phone)):
+                            await _unreserve(session, tenant_id, [d.lead_id for d in leads[n:]],
+                                             now)  # fmt: skip
+                            break
+                        reserved.append(key)
+                    row = await session.get(Lead, (tenant_id, lead.lead_id))
+                    assert row is not None
+                    attempt = await start_attempt(session, row, now, call_key=key)
+                    planned.append((lead.lead_id, attempt.id, key, lead.phone))
+        except BaseException:
+            acd = Acd(self.redis, tenant_id)
+            for key in reserved:  # nothing dialled: the agents are free again
+                with contextlib.suppress(AcdError):
+                    await acd.release(key)
+            raise
         for lead_id, attempt_id, key, phone in planned:
             live.inflight[key] = InFlight(key, lead_id, time.monotonic())
             task = asyncio.create_task(self._attempt(live, lead_id, attempt_id, key, phone))
             self._attempts.add(task)
             task.add_done_callback(self._attempts.discard)
         return len(planned)
+
+    async def _reserve_agent(self, live: LiveCampaign, key: str, masked: str) -> bool:
+        """DIAL-2 progressive: take a ready agent of the campaign for this line now, before it
+        rings (the ACD call `key`, in state ringing); False when none is free after all."""
+        acd = Acd(self.redis, live.tenant_id)
+        node = f"{self.b2bua.config.sip_host}:{self.b2bua.config.sip_port}"
+        call = AcdCall(call_id=key, queue_id=queue_id_for(live.id), caller=masked, node=node)
+        try:
+            decision = await acd.offer(call)
+        except AcdError as exc:
+            log.warning("campaign %s: no agent reserved: %s", live.id, exc)
+            return False
+        if isinstance(decision, Offered):
+            return True
+        with contextlib.suppress(AcdError):
+            await acd.release(key)  # queued: nobody is free, so this line is not dialled
+        return False
 
     async def _attempt(
         self, live: LiveCampaign, lead_id: UUID, attempt_id: UUID, key: str, phone: str
@@ -356,11 +426,16 @@ class DialerRuntime:
             caller_id=c.caller_id or trunk.caller_id,
             trunk=trunk,
             ring_timeout=c.min_ring_seconds or 15.0,
-            queue_id=queue_id_for(c.id),
+            queue_id=None if live.notification else queue_id_for(c.id),
             business_id=c.business_id,
             abandon_prompt=live.abandon_prompt,
+            machine_message=live.audio.machine,
             lead_id=lead_id,
             attempt_id=attempt_id,
+            message=live.audio.message if live.notification else None,
+            survey=live.audio.survey if live.notification else None,
+            reserved=live.reserves_agents,
+            agent_ring=AGENT_RING,
         )
         try:
             result = await place(self.b2bua, req)
@@ -387,7 +462,8 @@ class DialerRuntime:
                 session, tenant_id, attempt_id, result.outcome, ended,
                 answered_at=result.answered_at, sip_status=result.sip_status,
                 cpa_verdict=result.verdict, cpa_decision_ms=result.decision_ms,
-                agent_id=result.agent_id,
+                agent_id=result.agent_id, survey_key=result.survey_key,
+                survey_label=result.survey_label, message_ms=result.message_ms,
             )  # fmt: skip
         self.finished.append(result)
         del self.finished[:-1000]
@@ -397,7 +473,7 @@ class DialerRuntime:
             campaignId=str(live.id), leadId=str(lead_id), attemptId=str(attempt_id),
             callKey=result.call_key, phone=req.masked, outcome=str(result.outcome),
             cpaVerdict=result.verdict or "", cpaDecisionMs=result.decision_ms or 0,
-            sipStatus=result.sip_status or 0,
+            sipStatus=result.sip_status or 0, surveyKey=result.survey_key or "",
         )  # fmt: skip
         self.wake()  # a line is free: pace again now
 
@@ -414,6 +490,24 @@ class DialerRuntime:
         if result.outcome == Outcome.ANSWERED:
             model.stats.record_talk(result.talk_seconds)
             model.stats.record_wrap_up(WRAP_UP)
+
+
+def reservation_seconds(c: Campaign) -> float:
+    """How long the ACD holds a progressive line's agent at most: the ring time, the 487 after
+    our CANCEL, answer detection, the seat's own ringing."""
+    return (c.min_ring_seconds or 15.0) + CANCEL_WAIT + ANSWER_LISTEN + AGENT_RING + 5.0
+
+
+async def _unreserve(session: AsyncSession, tenant_id: UUID, lead_ids: list[UUID],
+                     now: datetime) -> None:  # fmt: skip
+    """Leads picked for lines that could not get an agent: dialable again at once."""
+    if lead_ids:
+        await session.execute(
+            update(Lead)
+            .where(Lead.tenant_id == tenant_id, Lead.id.in_(lead_ids))
+            .values(reserved_until=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def active_tenants() -> list[UUID]:

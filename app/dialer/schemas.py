@@ -29,6 +29,25 @@ class RetryRuleIn(Camel):
     max_attempts: Annotated[int, msgspec.Meta(ge=0, le=50)]
 
 
+Voice = Literal["zh", "en"]
+SpokenText = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class SurveyKeyIn(Camel):
+    key: Annotated[str, msgspec.Meta(pattern=r"^[0-9*#]$")]
+    label: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class SurveyIn(Camel):
+    """DIAL-8: asked after the notification message; one key per answer."""
+
+    keys: Annotated[list[SurveyKeyIn], msgspec.Meta(min_length=1, max_length=12)]
+    prompt_id: UUID | None = None  # the question as an uploaded prompt, else `text` spoken
+    text: SpokenText = ""
+    repeat: Annotated[int, msgspec.Meta(ge=1, le=5)] = 2
+    timeout_seconds: Annotated[float, msgspec.Meta(ge=1, le=30)] = 5.0
+
+
 class CampaignIn(Camel):
     name: Name
     mode: Mode = "preview"
@@ -50,12 +69,42 @@ class CampaignIn(Camel):
     abandon_prompt_id: UUID | None = None
     min_ring_seconds: Annotated[float, msgspec.Meta(ge=0, le=120)] = 15.0
     script: Annotated[str, msgspec.Meta(max_length=20_000)] = ""
+    # DIAL-8 notification: an uploaded prompt, else the text spoken in `message_voice`
+    message_prompt_id: UUID | None = None
+    message_text: SpokenText = ""
+    message_voice: Voice = "zh"
+    survey: SurveyIn | None = None
+    # Progressive/predictive: left after an answering machine's beep (prompt, else text)
+    machine_prompt_id: UUID | None = None
+    machine_text: SpokenText = ""
 
 
 class CampaignOut(CampaignIn):
     id: UUID | None = None
     status: str = "draft"
     created_at: datetime | None = None
+
+
+class SurveyKeyCount(Camel):
+    key: str
+    label: str
+    count: int
+
+
+class SurveyTallyOut(Camel):
+    """DIAL-8: what a notification campaign reached and the keys people pressed."""
+
+    campaign_id: UUID
+    attempts: int
+    delivered: int  # the message played to its end
+    delivered_to_people: int
+    left_on_machines: int
+    not_delivered: int
+    not_answered: int  # busy, no answer, failed, invalid
+    by_outcome: dict[str, int]
+    answered: int  # people who pressed one of the survey's keys
+    no_key: int  # people who heard the message and pressed none
+    keys: list[SurveyKeyCount]
 
 
 class DispositionIn(Camel):

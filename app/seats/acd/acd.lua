@@ -632,6 +632,30 @@ OPS.hangup = function()
   return {decisions = out}
 end
 
+-- DIAL-2: a progressive dialer line reserves its agent (offer) before the customer's phone
+-- rings, so that no other queue takes the agent meanwhile. When the line reaches nobody (busy,
+-- no answer, a machine), the reservation is released: the agent is ready again, and the call
+-- is not counted as abandoned (no caller ever waited in the queue).
+OPS.release = function()
+  local call = load_call(IN.call)
+  if not call or call.state == 'ended' or call.state == 'overflowed' then
+    return {decisions = {}}
+  end
+  if call.state == 'talking' or call.state == 'hold' then
+    fail('ACD_ILLEGAL', 'call ' .. call.id .. ' is ' .. call.state .. '; hang it up instead')
+  end
+  local cfg = queue_cfg(call.queue)
+  clear_timers(call.id)
+  redis.call('ZREM', key('queue', cfg.id, 'waiting'), call.id)
+  finish_call(call.id, 'ended')
+  local out = {}
+  if call.state == 'ringing' then
+    transition(call.agent, 'ready', 'line released', '')
+    append(out, take_call(call.agent))
+  end
+  return {decisions = out}
+end
+
 local function due(timer)
   return redis.call('ZRANGEBYSCORE', key('timers', timer), '-inf', fmt(NOW), 'LIMIT', 0, 100)
 end

@@ -157,6 +157,12 @@ class Acd:
         """
         return await self._decide("hangup", call=call_id)
 
+    async def release(self, call_id: str) -> list[Decision]:
+        """A call that reserved its agent before anyone answered (a progressive dialer line,
+        DIAL-2) ended without a person: the agent is ready again and may take a waiting call.
+        Not an abandoned call. Idempotent; a call already talking must be hung up instead."""
+        return await self._decide("release", call=call_id)
+
     async def sweep(self) -> tuple[list[Decision], float | None]:
         """Fire due deadlines (wrap-up end, ring timeout, max wait).
 

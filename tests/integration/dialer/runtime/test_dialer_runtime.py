@@ -238,14 +238,15 @@ async def test_no_agent_free_within_two_seconds_of_the_answer_abandons_with_the_
     b2bua: B2bua, client: httpx.AsyncClient, tmp_path: Path, runtime: list[DialerRuntime],
 ) -> None:  # fmt: skip
     """The agent was ready when the lead was dialled and went on a break while it rang: the
-    person who answers hears the abandonment message, the call is hung up and counted."""
+    person who answers hears the abandonment message, the call is hung up and counted.
+    (A predictive line, which reserves no agent; a progressive one holds its agent.)"""
     pcap = write_rtp_pcap(tmp_path / "human.pcap", audio(Label.HUMAN, seed=5))
     trunk_port = free_udp_port()
     t = await dialer_tenant(client, trunk_port)
     await sign_in(client, t)
     customer = await Sipp(tmp_path, "customer", scenario(tmp_path, "customer_answers",
                           ring_ms=1500, pcap=pcap), uas_args(trunk_port)).start()  # fmt: skip
-    campaign_id, (lead_id,) = await campaign_with_leads(client, t, [PHONE])
+    campaign_id, (lead_id,) = await campaign_with_leads(client, t, [PHONE], mode="predictive")
     r = start_runtime(b2bua, t, runtime)
     await wait_until(lambda: any(c.inflight for c in r.campaigns.values()))
     resp = await client.post("/api/v1/cti/not-ready", headers=t.agent.headers,
