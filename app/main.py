@@ -14,6 +14,7 @@ from app.billing.controllers import BillingController
 from app.calls.controllers import CallController
 from app.calls.history_controllers import CallHistoryController
 from app.calls.wrapup_controllers import WrapupController
+from app.crm.knowledge_controllers import KnowledgeController
 from app.db.deps import provide_db_session
 from app.dialer.controllers import ROUTE_HANDLERS as DIALER_HANDLERS
 from app.edge.controllers import TrunkController
@@ -83,6 +84,7 @@ def create_app() -> Litestar:
             TtsController,
             SurveyController,
             VoicemailController,
+            KnowledgeController,
             *DIALER_HANDLERS,
             ApiClientController,
             WebhookController,

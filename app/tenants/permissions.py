@@ -55,6 +55,17 @@ class Perm(enum.StrEnum):
     API_MANAGE = "api.manage"
     WEBHOOKS_MANAGE = "webhooks.manage"
 
+    # CRM-4: the knowledge base: read and search it (agents: shared articles and their
+    # business's); write articles and their audio
+    KNOWLEDGE_READ = "knowledge.read"
+    KNOWLEDGE_WRITE = "knowledge.write"
+
+    # CRM-5: tickets (read: the tenant's tickets, numbers masked per DIAL-6; work: open,
+    # comment, change status, reply, call back, take one; assign: give one to anyone)
+    TICKETS_READ = "tickets.read"
+    TICKETS_WORK = "tickets.work"
+    TICKETS_ASSIGN = "tickets.assign"
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm) - {Perm.PLATFORM},
     Role.SUPERVISOR: frozenset(
@@ -115,6 +126,25 @@ for _role, _perms in _RECORDINGS_GRANTS.items():
 
 # Supervisors set their team's marquee (DIAL-9).
 ROLE_PERMISSIONS[Role.SUPERVISOR] = ROLE_PERMISSIONS[Role.SUPERVISOR] | {Perm.MARQUEE_WRITE}
+
+
+# Tickets (CRM-5): QA reads them; agents work them; supervisors also assign them.
+_TICKET_GRANTS = {
+    Role.SUPERVISOR: {Perm.TICKETS_READ, Perm.TICKETS_WORK, Perm.TICKETS_ASSIGN},
+    Role.QA: {Perm.TICKETS_READ},
+    Role.AGENT: {Perm.TICKETS_READ, Perm.TICKETS_WORK},
+}
+for _role, _perms in _TICKET_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
+# The knowledge base (CRM-4): everyone who talks to callers reads it; supervisors keep it.
+_KNOWLEDGE_GRANTS = {
+    Role.SUPERVISOR: {Perm.KNOWLEDGE_READ, Perm.KNOWLEDGE_WRITE},
+    Role.QA: {Perm.KNOWLEDGE_READ},
+    Role.AGENT: {Perm.KNOWLEDGE_READ},
+}
+for _role, _perms in _KNOWLEDGE_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
 
 
 def allowed(role: str, perm: Perm) -> bool:
