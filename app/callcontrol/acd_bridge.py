@@ -71,13 +71,15 @@ MOH_NOTES = ((392.0, 0.5), (440.0, 0.5), (493.88, 0.5), (440.0, 0.5)) * 2
 
 
 async def ring(
-    runner: IvrRunner, extension: str, user_id: UUID | None, ring_for: float
+    runner: IvrRunner, seat: routing.SeatTarget, ring_for: float
 ) -> tuple[LegRuntime | None, int]:
-    """INVITE a seat (through the outbound proxy) for `ring_for` seconds."""
+    """INVITE a seat (through the outbound proxy) for `ring_for` seconds; a browser seat gets
+    ICE + DTLS-SRTP (EDGE-2)."""
     domain = await routing.sip_domain(runner.tenant_id)
-    target = SipUri(user=extension, host=domain)
+    target = SipUri(user=seat.number, host=domain)
+    webrtc = runner.b2bua.config.webrtc_seats and seat.seat_type == "webrtc"
     return await invite_leg(runner, LegRole.AGENT, target, runner.session.call.from_number,
-                            domain, ring_for)  # fmt: skip
+                            domain, ring_for, webrtc=webrtc)  # fmt: skip
 
 
 async def dial_external(runner: IvrRunner, number: str) -> tuple[LegRuntime | None, int]:
@@ -99,12 +101,13 @@ async def dial_external(runner: IvrRunner, number: str) -> tuple[LegRuntime | No
 async def invite_leg(
     runner: IvrRunner, role: LegRole, target: SipUri, from_user: str, from_host: str,
     ring_for: float, *, via_proxy: bool = True, auth: tuple[str, str] | None = None,
+    webrtc: bool = False,
 ) -> tuple[LegRuntime | None, int]:  # fmt: skip
     """INVITE a new leg with rtpengine's SDP for the far side; (the answered leg, 2xx) or
     (None, final status) — unlike B2bua._dial, a failure does NOT end the customer's call."""
     b2bua, session = runner.b2bua, runner.session
     leg = b2bua._outbound_leg(session, role, runner.agent_tag, target, from_user, from_host)
-    leg.local_sdp = sdp = await runner.sdp_for_agent()
+    leg.local_sdp = sdp = await runner.sdp_for_agent(webrtc=webrtc)
     request = b2bua._invite_request(session, leg, sdp, via_proxy)
     response = await _ring_once(runner, leg, request, ring_for)
     if response.status in (401, 407) and auth is not None:
@@ -191,7 +194,7 @@ async def transfer(runner: IvrRunner, kind: str, target: str) -> bool:
     if seat is None:
         return False
     await move(runner, CallState.RINGING)
-    agent, _status = await ring(runner, seat.number, seat.user_id, runner.b2bua.config.ring_timeout)
+    agent, _status = await ring(runner, seat, runner.b2bua.config.ring_timeout)
     if agent is None:
         return False
     await bridge(runner, agent, seat.number, seat.user_id)
@@ -321,7 +324,7 @@ async def offered(runner: IvrRunner, acd: Acd, waiter: OfferWaiter,
         return await after_failure(acd, waiter, offer, "no_seat")
     await waiter.mark()
     await move(runner, CallState.RINGING)
-    agent, status = await ring(runner, seat.number, seat.user_id, offer.ring_timeout)
+    agent, status = await ring(runner, seat, offer.ring_timeout)
     if agent is None:
         why = "ring_timeout" if status in (408, 480, 487) else "rejected"
         return await after_failure(acd, waiter, offer, why)

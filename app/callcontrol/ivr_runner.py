@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from app.callcontrol import live
 from app.callcontrol.media.dtmf import DtmfSubscription
-from app.callcontrol.media.ng import TOWARD_SIP, RtpengineError
+from app.callcontrol.media.ng import TOWARD_SIP, TOWARD_WEBRTC, RtpengineError
 from app.db.session import get_sessionmaker, tenant_session
 from app.ivr_builder import interpreter as ip
 from app.ivr_builder.flow import FlowDocument
@@ -174,10 +174,23 @@ class IvrRunner:
         finally:
             self.digits.close()
 
-    async def sdp_for_agent(self) -> str:
+    async def sdp_for_agent(self, *, webrtc: bool = False) -> str:
         """rtpengine's SDP for the next leg to bridge to the caller. A caller sent into a flow
         by an agent gets it only when somebody is rung: a pending offer on the caller's side
-        would stop rtpengine reporting the caller's keys meanwhile."""
+        would stop rtpengine reporting the caller's keys meanwhile.
+
+        A browser seat (`webrtc`) takes only ICE + DTLS-SRTP (RFC 8827 6.5): the caller's side
+        is offered again, shaped for WebRTC, on the agent's tag, as `B2bua._ring_seat` does for
+        a call straight to a seat; the browser's answer still goes to the caller as plain RTP.
+        The plain SDP made earlier is then stale: a desk phone rung next gets a fresh offer.
+        (An attended transfer rings with the transferring agent's media: left as it is.)"""
+        if webrtc and self.consult is None:
+            self.agent_sdp = ""
+            offer = await self.b2bua.ng.offer(
+                self.media_id, CUSTOMER_TAG, self.customer.remote_sdp, TOWARD_WEBRTC,
+                to_tag=self.agent_tag,
+            )  # fmt: skip
+            return offer.sdp
         if not self.agent_sdp:
             offer = await self.b2bua.ng.offer(
                 self.media_id, CUSTOMER_TAG, self.customer.remote_sdp, TOWARD_SIP,

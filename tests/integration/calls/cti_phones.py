@@ -50,6 +50,7 @@ class Phones:
     peers: dict[str, RtpPeer] = field(default_factory=dict)
     byes: list[str] = field(default_factory=list)  # extensions that were hung up on
     answered: list[str] = field(default_factory=list)
+    offers: dict[str, list[str]] = field(default_factory=dict)  # extension -> INVITE SDPs
     endpoint: SipEndpoint | None = None
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     _calls: dict[str, str] = field(default_factory=dict)  # SIP Call-ID -> extension
@@ -97,6 +98,7 @@ class Phones:
         assert self.endpoint is not None
         req = tx.request
         if req.body:
+            self.offers.setdefault(ext, []).append(req.body.decode())
             peer.remote = sdp_media_address(req.body.decode())
         if not req.to.tag:
             self._calls[req.call_id] = ext
