@@ -1371,6 +1371,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dialer/campaigns/{campaign_id}/survey-tally": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SurveyTally */
+        get: operations["ApiV1DialerCampaignsCampaignIdSurveyTallySurveyTally"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dialer/groups": {
         parameters: {
             query?: never;
@@ -1954,6 +1971,113 @@ export interface paths {
         get: operations["ApiV1IvrTtsDigestFetchRendering"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SearchArticles */
+        get: operations["ApiV1KnowledgeArticlesSearchArticles"];
+        put?: never;
+        /** CreateArticle */
+        post: operations["ApiV1KnowledgeArticlesCreateArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/articles/{article_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetArticle */
+        get: operations["ApiV1KnowledgeArticlesArticleIdGetArticle"];
+        /** UpdateArticle */
+        put: operations["ApiV1KnowledgeArticlesArticleIdUpdateArticle"];
+        post?: never;
+        /** DeleteArticle */
+        delete: operations["ApiV1KnowledgeArticlesArticleIdDeleteArticle"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/articles/{article_id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** DownloadAudio */
+        get: operations["ApiV1KnowledgeArticlesArticleIdAudioDownloadAudio"];
+        /** UploadAudio */
+        put: operations["ApiV1KnowledgeArticlesArticleIdAudioUploadAudio"];
+        post?: never;
+        /** DeleteAudio */
+        delete: operations["ApiV1KnowledgeArticlesArticleIdAudioDeleteAudio"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/articles/{article_id}/play": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** PlayToCaller */
+        post: operations["ApiV1KnowledgeArticlesArticleIdPlayPlayToCaller"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Categories */
+        get: operations["ApiV1KnowledgeCategoriesCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/playback/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** StopPlayback */
+        post: operations["ApiV1KnowledgePlaybackStopStopPlayback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2791,6 +2915,55 @@ export interface components {
             revokedAt: string | null;
             scopes: string[];
         };
+        /** ArticleIn */
+        ArticleIn: {
+            /** @default  */
+            body: string;
+            businessId?: string | null;
+            /** @default  */
+            category: string;
+            keywords?: string[];
+            title: string;
+        };
+        /** ArticleOut */
+        ArticleOut: {
+            audio: components["schemas"]["AudioOut"] | null;
+            body: string;
+            businessId: string | null;
+            category: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            keywords: string[];
+            title: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** ArticleSummary */
+        ArticleSummary: {
+            audioSeconds: number | null;
+            businessId: string | null;
+            category: string;
+            excerpt: string;
+            /** Format: uuid */
+            id: string;
+            keywords: string[];
+            title: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** AudioOut */
+        AudioOut: {
+            durationSeconds: number;
+            filename: string;
+            sizeBytes: number;
+        };
+        /** AudioUpload */
+        AudioUpload: {
+            /** Format: binary */
+            file: string;
+        };
         /** AuditExportIn */
         AuditExportIn: {
             since?: string | null;
@@ -3086,6 +3259,9 @@ export interface components {
             callerId: string;
             endsOn?: string | null;
             groupIds?: string[];
+            machinePromptId?: string | null;
+            /** @default  */
+            machineText: string;
             manualRatio?: number | null;
             /** @default 5 */
             maxAttempts: number;
@@ -3093,6 +3269,14 @@ export interface components {
             maxChannels: number;
             /** @default 3 */
             maxRatio: number;
+            messagePromptId?: string | null;
+            /** @default  */
+            messageText: string;
+            /**
+             * @default zh
+             * @enum {string}
+             */
+            messageVoice: "zh" | "en";
             /** @default 15 */
             minRingSeconds: number;
             /**
@@ -3107,6 +3291,7 @@ export interface components {
             /** @default  */
             script: string;
             startsOn?: string | null;
+            survey?: components["schemas"]["SurveyIn"] | null;
             /** @default 0.03 */
             targetAbandonRate: number;
             /** @default Asia/Shanghai */
@@ -3125,6 +3310,9 @@ export interface components {
             endsOn?: string | null;
             groupIds?: string[];
             id?: string | null;
+            machinePromptId?: string | null;
+            /** @default  */
+            machineText: string;
             manualRatio?: number | null;
             /** @default 5 */
             maxAttempts: number;
@@ -3132,6 +3320,14 @@ export interface components {
             maxChannels: number;
             /** @default 3 */
             maxRatio: number;
+            messagePromptId?: string | null;
+            /** @default  */
+            messageText: string;
+            /**
+             * @default zh
+             * @enum {string}
+             */
+            messageVoice: "zh" | "en";
             /** @default 15 */
             minRingSeconds: number;
             /**
@@ -3148,6 +3344,7 @@ export interface components {
             startsOn?: string | null;
             /** @default draft */
             status: string;
+            survey?: components["schemas"]["SurveyIn"] | null;
             /** @default 0.03 */
             targetAbandonRate: number;
             /** @default Asia/Shanghai */
@@ -3162,6 +3359,11 @@ export interface components {
             status: number;
             /** @default false */
             timeout: boolean;
+        };
+        /** CategoryOut */
+        CategoryOut: {
+            articles: number;
+            name: string;
         };
         /** ClickToCallIn */
         ClickToCallIn: {
@@ -3680,6 +3882,13 @@ export interface components {
             offset: number;
             total: number;
         };
+        /** Page[ArticleSummary] */
+        "Page_app.crm.knowledge_controllers.ArticleSummary_": {
+            items: components["schemas"]["ArticleSummary"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /** Page[LeadOut] */
         "Page_app.dialer.schemas.LeadOut_": {
             items: components["schemas"]["LeadOut"][];
@@ -3791,6 +4000,13 @@ export interface components {
             done: number;
             items: components["schemas"]["LeadOut"][];
             remaining: number;
+        };
+        /** PlayOut */
+        PlayOut: {
+            /** Format: uuid */
+            articleId: string;
+            callId: string;
+            durationSeconds: number;
         };
         /** PromptOut */
         PromptOut: {
@@ -4103,6 +4319,11 @@ export interface components {
             nodeId: string;
             nodeType: string;
         };
+        /** StopOut */
+        StopOut: {
+            callId: string;
+            stopped: boolean;
+        };
         /**
          * Strategy
          * @description How the ACD picks among several ready agents (SEAT-3).
@@ -4124,6 +4345,45 @@ export interface components {
             nodeId: string;
             question: string;
             score: number | null;
+        };
+        /** SurveyIn */
+        SurveyIn: {
+            keys: components["schemas"]["SurveyKeyIn"][];
+            promptId?: string | null;
+            /** @default 2 */
+            repeat: number;
+            /** @default  */
+            text: string;
+            /** @default 5 */
+            timeoutSeconds: number;
+        };
+        /** SurveyKeyCount */
+        SurveyKeyCount: {
+            count: number;
+            key: string;
+            label: string;
+        };
+        /** SurveyKeyIn */
+        SurveyKeyIn: {
+            key: string;
+            label: string;
+        };
+        /** SurveyTallyOut */
+        SurveyTallyOut: {
+            answered: number;
+            attempts: number;
+            byOutcome: {
+                [key: string]: number;
+            };
+            /** Format: uuid */
+            campaignId: string;
+            delivered: number;
+            deliveredToPeople: number;
+            keys: components["schemas"]["SurveyKeyCount"][];
+            leftOnMachines: number;
+            noKey: number;
+            notAnswered: number;
+            notDelivered: number;
         };
         /** TallyOut */
         TallyOut: {
@@ -8074,6 +8334,43 @@ export interface operations {
             };
         };
     };
+    ApiV1DialerCampaignsCampaignIdSurveyTallySurveyTally: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyTallyOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiV1DialerGroupsListGroups: {
         parameters: {
             query?: never;
@@ -9746,6 +10043,390 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeArticlesSearchArticles: {
+        parameters: {
+            query?: {
+                q?: string;
+                category?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_app.crm.knowledge_controllers.ArticleSummary_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeArticlesCreateArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeArticlesArticleIdGetArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeArticlesArticleIdUpdateArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeArticlesArticleIdDeleteArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeArticlesArticleIdAudioDownloadAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeArticlesArticleIdAudioUploadAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AudioUpload"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeArticlesArticleIdAudioDeleteAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeArticlesArticleIdPlayPlayToCaller: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlayOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1KnowledgeCategoriesCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryOut"][];
+                };
+            };
+        };
+    };
+    ApiV1KnowledgePlaybackStopStopPlayback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StopOut"];
                 };
             };
         };
