@@ -420,7 +420,11 @@ async def queue_flags(
 
 
 AGENT_EVENTS = frozenset({"call_answered", "call_ended", "call_ring_failed"})
-MY_DIAL_EVENTS = {"call.click_to_call": "click_to_call", "dialer.callback.reminder": "reminder"}
+MY_DIAL_EVENTS = {
+    "call.click_to_call": "click_to_call",
+    "dialer.callback.reminder": "reminder",
+    "crm.ticket.reminder": "ticket_reminder",  # CRM-5: a ticket assigned to them comes due
+}
 
 
 @dataclass

@@ -3,6 +3,7 @@
 import app.worker  # noqa: F401  (the broker first)
 from app.api import actors as api_actors  # noqa: F401
 from app.billing import actors as billing_actors  # noqa: F401
+from app.crm import ticket_actors as crm_ticket_actors  # noqa: F401
 from app.dialer import actors as dialer_actors  # noqa: F401
 from app.edge import actors as edge_actors  # noqa: F401
 from app.ivr_builder import actors as ivr_actors  # noqa: F401

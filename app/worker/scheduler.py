@@ -9,8 +9,10 @@ itself is once-only anyway (`due_reminders` marks each callback reminded under
 `FOR UPDATE SKIP LOCKED`).
 
 Every minute (on the minute, and once at start): for each active tenant with a running
-campaign or a pending callback, send `app.dialer.actors.remind_callbacks(tenant_id)`. Once an
-hour the scheduler deletes its own job rows older than a day (one per tenant and minute).
+campaign or a pending callback, send `app.dialer.actors.remind_callbacks(tenant_id)`; for each
+with a ticket coming due, `app.crm.ticket_actors.remind_tickets` (CRM-5, key
+`ticket-reminders:<UTC minute>`). Once an hour the scheduler deletes its own job rows older than
+a day (one per tenant and minute).
 
 Environment: `FASTLINE_SCHEDULER=0` turns it off; `FASTLINE_SCHEDULER_INTERVAL` (seconds,
 default 60) is the period (tests use a short one).
@@ -119,6 +121,8 @@ class Scheduler:
         now = now or datetime.now(UTC)
         key = period_key(now, self.interval)
         prune = self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY
+        from app.crm.ticket_actors import schedule as schedule_tickets
+
         sent: list[UUID] = []
         for tenant_id in await active_tenants():
             try:
@@ -127,6 +131,7 @@ class Scheduler:
                 if await needs_reminders(tenant_id) and await send_reminders(tenant_id, key):
                     sent.append(tenant_id)
                 await billing_sweep.sweep(tenant_id)  # BILL-1/2: rate new calls, sync seats
+                await schedule_tickets(tenant_id, now, key, prune)  # CRM-5: due tickets
             except Exception:  # one tenant's failure must not stop the others' reminders
                 log.exception("scheduler tick failed", tenant=str(tenant_id))
         if prune:
