@@ -22,6 +22,7 @@ import { ReportsPage } from "./pages/calls/ReportsPage";
 import { CampaignEditPage } from "./pages/campaigns/CampaignEditPage";
 import { CampaignsPage } from "./pages/campaigns/CampaignsPage";
 import { DashboardPage } from "./pages/DashboardPage";
+import { KnowledgePage } from "./pages/knowledge/KnowledgePage";
 import { ListsPage } from "./pages/ListsPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFound } from "./pages/NotFound";
@@ -75,6 +76,7 @@ export function App() {
         <Route path="calls" element={<CallsPage />} />
         <Route path="recordings" element={<RecordingsPage />} />
         <Route path="reports" element={<ReportsPage />} />
+        <Route path="knowledge" element={<KnowledgePage />} />
         <Route path="billing" element={<BillingPage />} />
         <Route path="queues" element={<QueuesPage />} />
         <Route path="agents" element={<AgentsPage />} />

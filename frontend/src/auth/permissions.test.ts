@@ -6,7 +6,7 @@ const paths = (role: string) => navFor(role).map((item) => item.path);
 
 describe("navigation by role", () => {
   it("shows agents their profile and the seat console", () => {
-    expect(paths("agent")).toEqual(["/portal/profile", "/seat", "/portal/recordings"]);
+    expect(paths("agent")).toEqual(["/portal/profile", "/seat", "/portal/recordings", "/portal/knowledge"]);
     expect(homeFor("agent")).toBe("/portal/profile");
   });
 
@@ -31,6 +31,7 @@ describe("navigation by role", () => {
       "/portal/calls",
       "/portal/recordings",
       "/portal/reports",
+      "/portal/knowledge",
       "/portal/billing",
       "/portal/api-clients",
       "/portal/webhooks",
@@ -67,6 +68,13 @@ describe("navigation by role", () => {
     expect(can("supervisor", "acd.write")).toBe(false);
     expect(can("supervisor", "acd.assign")).toBe(true);
     expect(can("qa", "dialer.write")).toBe(false);
+  });
+
+  it("lets every role serving callers read the knowledge base, admins and supervisors write it", () => {
+    for (const role of ["admin", "supervisor", "qa", "agent"]) expect(paths(role)).toContain("/portal/knowledge");
+    expect(can("supervisor", "knowledge.write")).toBe(true);
+    expect(can("qa", "knowledge.write")).toBe(false);
+    expect(can("agent", "knowledge.write")).toBe(false);
   });
 
   it("gives an unknown or missing role nothing", () => {

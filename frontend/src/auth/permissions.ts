@@ -34,7 +34,9 @@ export type Perm =
   | "billing.read"
   | "billing.manage"
   | "api.manage"
-  | "webhooks.manage";
+  | "webhooks.manage"
+  | "knowledge.read"
+  | "knowledge.write";
 
 const MATRIX = matrix as Record<string, readonly string[]>;
 
@@ -73,6 +75,8 @@ export const NAV: readonly NavItem[] = [
   { key: "calls", path: "/portal/calls", perm: "calls.read", section: "portal" },
   { key: "recordings", path: "/portal/recordings", perm: "recordings.listen", section: "portal" },
   { key: "reports", path: "/portal/reports", perm: "reports.read", section: "portal" },
+  // CRM-4 (app/crm/knowledge.py): every role serving callers reads it.
+  { key: "knowledge", path: "/portal/knowledge", perm: "knowledge.read", section: "portal" },
   // BILL-1, BILL-2 (app/billing/): shown under "Administration".
   { key: "billing", path: "/portal/billing", perm: "billing.read", section: "admin" },
   // API-1, API-2 (app/api/): shown under "Administration".

@@ -1,5 +1,6 @@
 // English strings. zh-CN.ts must have the same keys (the type checker enforces it).
 import { ivrEn } from "../ivr/i18n";
+import { knowledgeEn } from "../pages/knowledge/i18n";
 import { callsEn, recordingsEn, reportsEn } from "../pages/calls/i18n";
 import { apiEn } from "../pages/api/i18n";
 import { billingEn } from "../pages/billing/i18n";
@@ -73,6 +74,7 @@ const en = {
     calls: "Calls",
     recordings: "Recordings",
     reports: "Reports",
+    knowledge: "Knowledge base",
     billing: "Billing",
     sections: { portal: "Portal", settings: "Settings", admin: "Administration", account: "Account" },
   },
@@ -244,6 +246,7 @@ const en = {
   calls: callsEn,
   recordings: recordingsEn,
   reports: reportsEn,
+  knowledge: knowledgeEn,
   billing: billingEn,
   acd: acdEn,
   dialer: dialerEn,

@@ -1,4 +1,5 @@
 import { ivrZh } from "../ivr/i18n";
+import { knowledgeZh } from "../pages/knowledge/i18n";
 import { callsZh, recordingsZh, reportsZh } from "../pages/calls/i18n";
 import { apiZh } from "../pages/api/i18n";
 import { billingZh } from "../pages/billing/i18n";
@@ -73,6 +74,7 @@ const zhCN: Messages = {
     calls: "通话记录",
     recordings: "录音",
     reports: "报表",
+    knowledge: "知识库",
     billing: "计费",
     sections: { portal: "门户", settings: "配置", admin: "管理", account: "账户" },
   },
@@ -244,6 +246,7 @@ const zhCN: Messages = {
   calls: callsZh,
   recordings: recordingsZh,
   reports: reportsZh,
+  knowledge: knowledgeZh,
   billing: billingZh,
   acd: acdZh,
   dialer: dialerZh,

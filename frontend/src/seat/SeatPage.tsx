@@ -13,6 +13,7 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 import { ScreenPopCard } from "./ScreenPopCard";
 import { CallControlCard } from "./CallControlCard";
+import { KnowledgePanel } from "./KnowledgePanel";
 import { Marquee } from "./Marquee";
 import { TodayCard } from "./TodayCard";
 import { SoftphoneCard } from "./SoftphoneCard";
@@ -191,6 +192,7 @@ export function SeatPage() {
         <Grid.Col span={{ base: 12, md: 6 }}>
           <Stack gap="md">
             <ScreenPopCard pop={model.pop} />
+            <KnowledgePanel onCall={model.state === "talking" && Boolean(model.callId)} />
             <WrapupCard callId={wrapupTarget(model, phoneCallKey)} />
           </Stack>
         </Grid.Col>
