@@ -15,6 +15,7 @@ from app.calls.controllers import CallController
 from app.calls.history_controllers import CallHistoryController
 from app.calls.wrapup_controllers import WrapupController
 from app.crm.knowledge_controllers import KnowledgeController
+from app.crm.ticket_controllers import TicketController
 from app.db.deps import provide_db_session
 from app.dialer.controllers import ROUTE_HANDLERS as DIALER_HANDLERS
 from app.edge.controllers import TrunkController
@@ -76,6 +77,7 @@ def create_app() -> Litestar:
             CallHistoryController,
             WrapupController,
             MarqueeController,
+            TicketController,
             RecordingController,
             ReportController,
             BillingController,
