@@ -148,7 +148,7 @@ export function KnowledgePage() {
                 <Table.Td>
                   <Group gap={4}>
                     {a.keywords.map((k) => (
-                      <Badge key={k} variant="light" size="sm">
+                      <Badge key={k} variant="light" size="sm" tt="none">
                         {k}
                       </Badge>
                     ))}
