@@ -259,3 +259,71 @@ test("a customer call rings the WebRTC seat, is answered, and audio flows both w
   await shot(portal, "seat-call-recording");
   await supervisor.close();
 });
+
+// EDGE-2, SEAT-3: the usual inbound path — the number's IVR flow queues the caller and the ACD
+// offers the call to the browser seat, which must get ICE + DTLS-SRTP from rtpengine (a plain
+// RTP offer is refused by the browser). Answered in the page; getStats() shows audio both ways.
+test("a caller queued by an IVR flow reaches the browser seat with audio both ways", async ({ browser, baseURL }) => {
+  test.skip(!existsSync(EDGE_INFO), "no Kamailio edge in this run (FASTLINE_E2E_KAMAILIO=0)");
+  const info = edge();
+  test.skip(!info.callcontrolPort, "no callcontrol in this run (FASTLINE_E2E_CALLCONTROL=0)");
+  const queuedDid = `402${String(Date.now()).slice(-7)}`;
+  const businessId = (await ok<{ items: { id: string }[] }>(await adminApi.get("/api/v1/businesses"))).items[0].id;
+  const number = await ok<{ id: string }>(await adminApi.post("/api/v1/numbers", { data: { number: queuedDid, businessId } }));
+  const queues = await ok<{ id: string; name: string }[]>(await adminApi.get("/api/v1/acd/queues"));
+  const queueId = queues.find((q) => q.name === "Sales")!.id;
+  const flow = await ok<{ id: string }>(
+    await adminApi.post("/api/v1/ivr/flows", {
+      data: {
+        name: "Queue to sales",
+        document: {
+          start: "q",
+          nodes: [
+            { id: "q", type: "queue", params: { queue: queueId }, exits: { overflow: "bye" } },
+            { id: "bye", type: "hang_up", params: { reason: "overflow" }, exits: {} },
+          ],
+        },
+      },
+    }),
+  );
+  await ok(await adminApi.post(`/api/v1/ivr/flows/${flow.id}/publish`));
+  await ok(await adminApi.put(`/api/v1/ivr/flows/${flow.id}/numbers/${number.id}`));
+
+  const context = await signedIn(browser, baseURL!, agent);
+  const page = await context.newPage();
+  await page.goto("/seat");
+  const phone = page.getByTestId("softphone");
+  await phone.getByLabel("SIP WebSocket server").fill(info.wsUrl);
+  await phone.getByLabel("SIP domain").fill(`${tenant}.sip.fastline.local`);
+  await phone.getByLabel("Extension password").fill(extension.password);
+  await phone.getByRole("button", { name: "Register" }).click();
+  await expect(page.getByTestId("sip-registration")).toHaveAttribute("data-state", "registered");
+  await ok(await agentApi.post("/api/v1/cti/sign-in", { data: { ready: true } }));
+  const sipp = spawn(
+    "sipp",
+    [
+      `127.0.0.1:${info.callcontrolPort}`,
+      "-sf", resolve(HERE, "sipp/customer_echo.xml"),
+      "-s", queuedDid, "-key", "tenant", tenantId,
+      "-m", "1", "-i", "127.0.0.1", "-p", String(32000 + (process.pid % 9000)),
+      "-mp", String(49000 + 2 * (process.pid % 4000)), "-rtp_echo", "-timeout", "60s",
+    ],
+    { stdio: "ignore" },
+  );
+  try {
+    await expect(page.getByTestId("call-status")).toHaveAttribute("data-phase", "incoming", { timeout: 25_000 });
+    await page.keyboard.press("Alt+A");
+    await expect(page.getByTestId("call-status")).toHaveAttribute("data-phase", "active");
+    const stats = page.getByTestId("media-stats");
+    await expect
+      .poll(async () => Number(await stats.getAttribute("data-received")), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    expect(Number(await stats.getAttribute("data-sent"))).toBeGreaterThan(0);
+    await shot(page, "seat-queued-call");
+    await page.getByRole("button", { name: "Hang up" }).click();
+    await expect(page.getByTestId("call-status")).toHaveAttribute("data-phase", "ended");
+  } finally {
+    sipp.kill();
+    await context.close();
+  }
+});
