@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +18,15 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 
+from app.callcontrol.b2bua import B2bua, CallSession
 from app.callcontrol.media import g711
 from app.db.session import tenant_session
+from app.dialer.cpa.synth import Label, make
 from app.dialer.models import Lead, LeadAttempt, LeadList
 from app.edge.models import Trunk
 from tests.fixtures.app import TenantCtx, signup
 from tests.integration.dialer.conftest import WINDOWS_ALL_DAY
+from tests.integration.media.media_rtp_peer import RtpPeer, sdp_media_address
 from tests.integration.seats.acd_setup import AgentCtx, agent, business
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -171,3 +175,27 @@ async def wait_until(check: Callable[[], Any], limit: float = 30.0, step: float 
         if loop.time() > until:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(step)
+
+
+def seconds_of(path: Path) -> float:
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def the_call(b2bua: B2bua) -> CallSession | None:
+    return next((s for s in b2bua.sessions.values() if s.call.direction == "outbound"), None)
+
+
+async def speak_when_answered(b2bua: B2bua, peer: RtpPeer, label: Label) -> float:
+    """The callee's audio from a Python RTP peer (the SDP of scenarios/customer_listens*.xml
+    names its port, so it also counts what it hears): once our INVITE names rtpengine's port
+    and the callee answered, the peer speaks `label`; returns the loop time when its audio
+    (for a machine: its beep) ends."""
+    session = await wait_until(lambda: the_call(b2bua), limit=30)
+    await wait_until(lambda: session.legs.get("c") and session.legs["c"].local_sdp, limit=10)
+    peer.remote = sdp_media_address(session.legs["c"].local_sdp)
+    await wait_until(lambda: session.call.answered_at is not None, limit=10)
+    sample = make(label, 4)
+    started = asyncio.get_running_loop().time()
+    await peer.send_audio(g711.encode(sample.pcm, g711.Law.PCMU).tobytes())
+    return started + sample.meta.get("beep_end", sample.pcm.size / 8000)

@@ -9,10 +9,8 @@ counts the RTP packets it receives. Real rtpengine, real B2BUA.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import wave
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -20,10 +18,9 @@ from uuid import UUID
 import httpx
 import pytest
 
-from app.callcontrol.b2bua import B2bua, CallSession
-from app.callcontrol.media import g711
+from app.callcontrol.b2bua import B2bua
 from app.dialer.actors import build_evidence_csv
-from app.dialer.cpa.synth import Label, make
+from app.dialer.cpa.synth import Label
 from app.dialer.models import LeadStatus
 from app.dialer.runtime import DialerRuntime
 from app.ivr_builder.tts import ensure_rendered
@@ -36,9 +33,11 @@ from tests.integration.dialer.runtime_setup import (
     dialer_tenant,
     lead_state,
     scenario,
+    seconds_of,
+    speak_when_answered,
     wait_until,
 )
-from tests.integration.media.media_rtp_peer import RtpPeer, sdp_media_address
+from tests.integration.media.media_rtp_peer import RtpPeer
 
 pytestmark = [
     pytest.mark.telephony,
@@ -75,29 +74,6 @@ def start_runtime(b2bua: B2bua, t: DialerTenant, runtimes: list[DialerRuntime]) 
     runtimes.append(r)
     r.start()
     return r
-
-
-def seconds_of(path: Path) -> float:
-    with wave.open(str(path)) as w:
-        return w.getnframes() / w.getframerate()
-
-
-def the_call(b2bua: B2bua) -> CallSession | None:
-    return next((s for s in b2bua.sessions.values() if s.call.direction == "outbound"), None)
-
-
-async def speak_when_answered(b2bua: B2bua, peer: RtpPeer, label: Label) -> float:
-    """Once our INVITE names rtpengine's port and the callee answered, the peer speaks; returns
-    the loop time when its audio (for a machine: its beep) ends."""
-    session = await wait_until(lambda: the_call(b2bua), limit=30)
-    await wait_until(lambda: session.legs.get("c") and session.legs["c"].local_sdp, limit=10)
-    peer.remote = sdp_media_address(session.legs["c"].local_sdp)
-    await wait_until(lambda: session.call.answered_at is not None, limit=10)
-    sample = make(label, 4)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    await peer.send_audio(g711.encode(sample.pcm, g711.Law.PCMU).tobytes())
-    return started + sample.meta.get("beep_end", sample.pcm.size / 8000)
 
 
 async def tally(client: httpx.AsyncClient, t: DialerTenant, campaign_id: str) -> dict[str, Any]:
