@@ -45,6 +45,9 @@ export interface CampaignDraft {
   agentIds: string[];
   groupIds: string[];
   script: string;
+  // DIAL-8 message, survey and machine message: not edited on this form yet, sent back as
+  // loaded so that saving a campaign here keeps them.
+  notification: Pick<CampaignIn, "messagePromptId" | "messageText" | "messageVoice" | "survey" | "machinePromptId" | "machineText">;
 }
 
 export type Errors = Record<string, string>;
@@ -78,6 +81,14 @@ export function draftFromCampaign(c?: CampaignOut | null): CampaignDraft {
     manualRatio: c?.manualRatio ?? "",
     maxRatio: c?.maxRatio ?? 3,
     minRingSeconds: c?.minRingSeconds ?? 15,
+    notification: {
+      messagePromptId: c?.messagePromptId ?? null,
+      messageText: c?.messageText ?? "",
+      messageVoice: c?.messageVoice ?? "zh",
+      survey: c?.survey ?? null,
+      machinePromptId: c?.machinePromptId ?? null,
+      machineText: c?.machineText ?? "",
+    },
     agentIds: c?.agentIds ?? [],
     groupIds: c?.groupIds ?? [],
     script: c?.script ?? "",
@@ -178,6 +189,7 @@ export function campaignBody(d: CampaignDraft): CampaignIn {
     agentIds: d.agentIds,
     groupIds: d.groupIds,
     script: d.script,
+    ...d.notification,
   };
 }
 
