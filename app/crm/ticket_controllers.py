@@ -164,12 +164,14 @@ class TicketController(Controller):
     tags = ["tickets"]
 
     @get("/workflow", opt=READ)
-    async def workflow(self) -> s.WorkflowOut:
+    async def workflow(self) -> s.TicketWorkflowOut:
         """Statuses with their colours and the moves allowed from each; types, priorities,
         reply channels."""
-        return s.WorkflowOut(
+        return s.TicketWorkflowOut(
             statuses=[
-                s.StatusInfo(status=st.value, colour=t.STATUS_COLOURS[st], next=t.allowed_moves(st))
+                s.TicketStatusInfo(
+                    status=st.value, colour=t.STATUS_COLOURS[st], next=t.allowed_moves(st)
+                )
                 for st in TicketStatus
             ],
             types=[x.value for x in t.TicketType],
@@ -419,7 +421,7 @@ class TicketController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         ticket_id: FromPath[UUID],
-        data: JSONBody[s.StatusIn],
+        data: JSONBody[s.TicketStatusIn],
     ) -> s.TicketOut:
         """Move along the workflow; a move it does not allow is a 409 naming the allowed ones."""
         p = current_principal(request)
@@ -451,7 +453,7 @@ class TicketController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         ticket_id: FromPath[UUID],
-        data: JSONBody[s.AssignIn],
+        data: JSONBody[s.TicketAssignIn],
     ) -> s.TicketOut:
         """Give the ticket to a user of the tenant (null: nobody). Agents: themselves only."""
         p = current_principal(request)
@@ -484,7 +486,7 @@ class TicketController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         ticket_id: FromPath[UUID],
-        data: JSONBody[s.CommentIn],
+        data: JSONBody[s.TicketCommentIn],
     ) -> s.TicketOut:
         p = current_principal(request)
         ticket = await _ticket(db_session, p, ticket_id)
@@ -499,7 +501,7 @@ class TicketController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         ticket_id: FromPath[UUID],
-        data: JSONBody[s.ReplyIn],
+        data: JSONBody[s.TicketReplyIn],
     ) -> s.TicketOut:
         """The closed loop: what the customer was told, and how (a call back, or a note)."""
         p = current_principal(request)
@@ -522,8 +524,8 @@ class TicketController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         ticket_id: FromPath[UUID],
-        data: JSONBody[s.CallbackIn],
-    ) -> s.CallbackOut:
+        data: JSONBody[s.TicketCallbackIn],
+    ) -> s.TicketCallbackOut:
         """Ring the user's seat, then the customer (click-to-call). The number goes from the
         ticket to callcontrol's command list; the user's phone shows it masked when hidden."""
         p = current_principal(request)
@@ -546,7 +548,7 @@ class TicketController(Controller):
         command_id = await send_command(get_redis(), p.tenant_id, "click_to_call", **args)
         t.record(db_session, ticket, "callback", p.user_id, new=ext.number, channel="phone")
         await db_session.commit()
-        return s.CallbackOut(
+        return s.TicketCallbackOut(
             command_id=command_id, extension=ext.number, phone=shown_phone(ticket, p.role)
         )
 

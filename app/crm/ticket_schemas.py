@@ -41,25 +41,25 @@ class TicketPatch(Camel):
     clear_due: bool = False
 
 
-class StatusIn(Camel):
+class TicketStatusIn(Camel):
     status: TicketStatus
     note: LongText = ""
 
 
-class AssignIn(Camel):
+class TicketAssignIn(Camel):
     assignee_id: UUID | None
 
 
-class CommentIn(Camel):
+class TicketCommentIn(Camel):
     text: NonEmptyText
 
 
-class ReplyIn(Camel):
+class TicketReplyIn(Camel):
     channel: ReplyChannel
     text: NonEmptyText
 
 
-class CallbackIn(Camel):
+class TicketCallbackIn(Camel):
     extension: Extension | None = None  # default: the signed-in user's own extension
 
 
@@ -116,20 +116,20 @@ class CallTicketsOut(Camel):
     open: list[TicketOut]
 
 
-class StatusInfo(Camel):
+class TicketStatusInfo(Camel):
     status: str
     colour: str
     next: list[str]
 
 
-class WorkflowOut(Camel):
-    statuses: list[StatusInfo]
+class TicketWorkflowOut(Camel):
+    statuses: list[TicketStatusInfo]
     types: list[str]
     priorities: list[str]
     channels: list[str]
 
 
-class CallbackOut(Camel):
+class TicketCallbackOut(Camel):
     command_id: str
     extension: str
     phone: str  # as the user may see it

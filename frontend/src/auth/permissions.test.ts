@@ -6,7 +6,7 @@ const paths = (role: string) => navFor(role).map((item) => item.path);
 
 describe("navigation by role", () => {
   it("shows agents their profile and the seat console", () => {
-    expect(paths("agent")).toEqual(["/portal/profile", "/seat", "/portal/recordings", "/portal/knowledge"]);
+    expect(paths("agent")).toEqual(["/portal/profile", "/seat", "/portal/recordings", "/portal/tickets", "/portal/knowledge"]);
     expect(homeFor("agent")).toBe("/portal/profile");
   });
 
@@ -31,6 +31,7 @@ describe("navigation by role", () => {
       "/portal/calls",
       "/portal/recordings",
       "/portal/reports",
+      "/portal/tickets",
       "/portal/knowledge",
       "/portal/billing",
       "/portal/api-clients",
@@ -75,6 +76,14 @@ describe("navigation by role", () => {
     expect(can("supervisor", "knowledge.write")).toBe(true);
     expect(can("qa", "knowledge.write")).toBe(false);
     expect(can("agent", "knowledge.write")).toBe(false);
+  });
+
+  it("lets every role see tickets (CRM-5), agents work them, supervisors assign them", () => {
+    for (const role of ["admin", "supervisor", "qa", "agent"]) expect(paths(role)).toContain("/portal/tickets");
+    expect(can("agent", "tickets.work")).toBe(true);
+    expect(can("agent", "tickets.assign")).toBe(false);
+    expect(can("qa", "tickets.work")).toBe(false);
+    expect(can("supervisor", "tickets.assign")).toBe(true);
   });
 
   it("gives an unknown or missing role nothing", () => {

@@ -36,7 +36,10 @@ export type Perm =
   | "api.manage"
   | "webhooks.manage"
   | "knowledge.read"
-  | "knowledge.write";
+  | "knowledge.write"
+  | "tickets.read"
+  | "tickets.work"
+  | "tickets.assign";
 
 const MATRIX = matrix as Record<string, readonly string[]>;
 
@@ -75,6 +78,8 @@ export const NAV: readonly NavItem[] = [
   { key: "calls", path: "/portal/calls", perm: "calls.read", section: "portal" },
   { key: "recordings", path: "/portal/recordings", perm: "recordings.listen", section: "portal" },
   { key: "reports", path: "/portal/reports", perm: "reports.read", section: "portal" },
+  // CRM-5 (app/crm/tickets.py): tickets / work orders.
+  { key: "tickets", path: "/portal/tickets", perm: "tickets.read", section: "portal" },
   // CRM-4 (app/crm/knowledge.py): every role serving callers reads it.
   { key: "knowledge", path: "/portal/knowledge", perm: "knowledge.read", section: "portal" },
   // BILL-1, BILL-2 (app/billing/): shown under "Administration".

@@ -1,5 +1,6 @@
 // English strings. zh-CN.ts must have the same keys (the type checker enforces it).
 import { ivrEn } from "../ivr/i18n";
+import { ticketsEn } from "../pages/tickets/i18n";
 import { knowledgeEn } from "../pages/knowledge/i18n";
 import { callsEn, recordingsEn, reportsEn } from "../pages/calls/i18n";
 import { apiEn } from "../pages/api/i18n";
@@ -72,6 +73,7 @@ const en = {
     agents: "Agents & skills",
     campaigns: "Campaigns",
     calls: "Calls",
+    tickets: "Tickets",
     recordings: "Recordings",
     reports: "Reports",
     knowledge: "Knowledge base",
@@ -251,6 +253,7 @@ const en = {
   acd: acdEn,
   dialer: dialerEn,
   trunks: trunksEn,
+  tickets: ticketsEn,
   api: apiEn,
 };
 

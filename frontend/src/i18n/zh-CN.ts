@@ -1,4 +1,5 @@
 import { ivrZh } from "../ivr/i18n";
+import { ticketsZh } from "../pages/tickets/i18n";
 import { knowledgeZh } from "../pages/knowledge/i18n";
 import { callsZh, recordingsZh, reportsZh } from "../pages/calls/i18n";
 import { apiZh } from "../pages/api/i18n";
@@ -72,6 +73,7 @@ const zhCN: Messages = {
     agents: "坐席与技能",
     campaigns: "外呼活动",
     calls: "通话记录",
+    tickets: "工单",
     recordings: "录音",
     reports: "报表",
     knowledge: "知识库",
@@ -251,6 +253,7 @@ const zhCN: Messages = {
   acd: acdZh,
   dialer: dialerZh,
   trunks: trunksZh,
+  tickets: ticketsZh,
   api: apiZh,
 };
 

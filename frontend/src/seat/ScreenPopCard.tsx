@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 
 import type { ScreenPop } from "./state";
+import { TicketsPanel } from "./TicketsPanel";
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
@@ -64,6 +65,7 @@ export function ScreenPopCard({ pop }: { pop: ScreenPop | null }) {
             </Text>
           )}
           {pop.lead?.id && <LeadPop leadId={pop.lead.id} />}
+          <TicketsPanel callId={pop.callId} />
           <Text fw={600}>{t("seat.pop.previous")}</Text>
           {pop.previousCalls.length === 0 ? (
             <Text size="sm" c="dimmed">
