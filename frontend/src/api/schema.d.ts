@@ -2378,6 +2378,212 @@ export interface paths {
         patch: operations["ApiV1TenantUpdateTenant"];
         trace?: never;
     };
+    "/api/v1/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search */
+        get: operations["ApiV1TicketsSearch"];
+        put?: never;
+        /** Create */
+        post: operations["ApiV1TicketsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** StartExport */
+        post: operations["ApiV1TicketsExportsStartExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/exports/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ExportStatus */
+        get: operations["ApiV1TicketsExportsKeyExportStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/exports/{key}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ExportDownload */
+        get: operations["ApiV1TicketsExportsKeyFileExportDownload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/for-call/{call_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ForCall */
+        get: operations["ApiV1TicketsForCallCallKeyForCall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/workflow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Workflow */
+        get: operations["ApiV1TicketsWorkflowWorkflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{ticket_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Detail */
+        get: operations["ApiV1TicketsTicketIdDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update */
+        patch: operations["ApiV1TicketsTicketIdUpdate"];
+        trace?: never;
+    };
+    "/api/v1/tickets/{ticket_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign */
+        post: operations["ApiV1TicketsTicketIdAssignAssign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{ticket_id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Callback */
+        post: operations["ApiV1TicketsTicketIdCallbackCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{ticket_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Comment */
+        post: operations["ApiV1TicketsTicketIdCommentsComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{ticket_id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reply */
+        post: operations["ApiV1TicketsTicketIdRepliesReply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{ticket_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ChangeStatus */
+        post: operations["ApiV1TicketsTicketIdStatusChangeStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/trunks": {
         parameters: {
             query?: never;
@@ -3202,6 +3408,13 @@ export interface components {
             talkSeconds: number;
             toNumber: string;
         };
+        /** CallTicketsOut */
+        CallTicketsOut: {
+            callKey: string;
+            open: components["schemas"]["TicketOut"][];
+            phone: string;
+            phoneHidden: boolean;
+        };
         /** CallbackIn */
         CallbackIn: {
             at?: string | null;
@@ -3889,6 +4102,13 @@ export interface components {
             offset: number;
             total: number;
         };
+        /** Page[TicketOut] */
+        "Page_app.crm.ticket_schemas.TicketOut_": {
+            items: components["schemas"]["TicketOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /** Page[LeadOut] */
         "Page_app.dialer.schemas.LeadOut_": {
             items: components["schemas"]["LeadOut"][];
@@ -4193,6 +4413,11 @@ export interface components {
             sizeBytes: number;
             timesListened: number;
         };
+        /**
+         * ReplyChannel
+         * @enum {string}
+         */
+        ReplyChannel: "phone" | "note";
         /** ReportExportIn */
         ReportExportIn: {
             /** @enum {string} */
@@ -4424,6 +4649,150 @@ export interface components {
             /** Format: uuid */
             deliveryId: string;
             eventId: string;
+        };
+        /** TicketAssignIn */
+        TicketAssignIn: {
+            assigneeId: string | null;
+        };
+        /** TicketCallbackIn */
+        TicketCallbackIn: {
+            extension?: string | null;
+        };
+        /** TicketCallbackOut */
+        TicketCallbackOut: {
+            commandId: string;
+            extension: string;
+            phone: string;
+        };
+        /** TicketCommentIn */
+        TicketCommentIn: {
+            text: string;
+        };
+        /** TicketDetailOut */
+        TicketDetailOut: {
+            history: components["schemas"]["TicketEventOut"][];
+            ticket: components["schemas"]["TicketOut"];
+        };
+        /** TicketEventOut */
+        TicketEventOut: {
+            actorId: string | null;
+            actorName: string | null;
+            /** Format: date-time */
+            at: string;
+            channel: string;
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            new: string;
+            old: string;
+            text: string;
+        };
+        /** TicketExportIn */
+        TicketExportIn: {
+            assigneeId?: string | null;
+            callKey?: string | null;
+            /** @default false */
+            mine: boolean;
+            phone?: string | null;
+            priority?: components["schemas"]["TicketPriority"] | null;
+            q?: string | null;
+            status?: components["schemas"]["TicketStatus"][];
+            type?: components["schemas"]["TicketType"] | null;
+            /** @default false */
+            unassigned: boolean;
+        };
+        /** TicketIn */
+        TicketIn: {
+            assigneeId?: string | null;
+            callKey?: string | null;
+            /** @default  */
+            description: string;
+            dueAt?: string | null;
+            /** @default  */
+            phone: string;
+            priority?: components["schemas"]["TicketPriority"];
+            subject: string;
+            type?: components["schemas"]["TicketType"];
+        };
+        /** TicketOut */
+        TicketOut: {
+            assigneeId: string | null;
+            assigneeName: string | null;
+            callKey: string | null;
+            callRecordId: string | null;
+            closedAt: string | null;
+            colour: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string | null;
+            createdByName: string | null;
+            description: string;
+            dueAt: string | null;
+            /** Format: uuid */
+            id: string;
+            nextStatuses: string[];
+            overdue: boolean;
+            phone: string;
+            phoneHidden: boolean;
+            priority: string;
+            replied: boolean;
+            resolvedAt: string | null;
+            status: string;
+            subject: string;
+            type: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** TicketPatch */
+        TicketPatch: {
+            /** @default false */
+            clearDue: boolean;
+            description?: string | null;
+            dueAt?: string | null;
+            priority?: components["schemas"]["TicketPriority"] | null;
+            subject?: string | null;
+            type?: components["schemas"]["TicketType"] | null;
+        };
+        /**
+         * TicketPriority
+         * @default normal
+         * @enum {string}
+         */
+        TicketPriority: "low" | "normal" | "high" | "urgent";
+        /** TicketReplyIn */
+        TicketReplyIn: {
+            channel: components["schemas"]["ReplyChannel"];
+            text: string;
+        };
+        /**
+         * TicketStatus
+         * @enum {string}
+         */
+        TicketStatus: "open" | "in_progress" | "waiting_customer" | "resolved" | "closed";
+        /** TicketStatusIn */
+        TicketStatusIn: {
+            /** @default  */
+            note: string;
+            status: components["schemas"]["TicketStatus"];
+        };
+        /** TicketStatusInfo */
+        TicketStatusInfo: {
+            colour: string;
+            next: string[];
+            status: string;
+        };
+        /**
+         * TicketType
+         * @default consult
+         * @enum {string}
+         */
+        TicketType: "consult" | "complaint" | "suggestion";
+        /** TicketWorkflowOut */
+        TicketWorkflowOut: {
+            channels: string[];
+            priorities: string[];
+            statuses: components["schemas"]["TicketStatusInfo"][];
+            types: string[];
         };
         /** TotpCodeIn */
         TotpCodeIn: {
@@ -11250,6 +11619,547 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TenantOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsSearch: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["TicketStatus"][] | null;
+                type?: components["schemas"]["TicketType"] | null;
+                priority?: components["schemas"]["TicketPriority"] | null;
+                assigneeId?: string | null;
+                mine?: boolean;
+                unassigned?: boolean;
+                phone?: string | null;
+                callKey?: string | null;
+                q?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_app.crm.ticket_schemas.TicketOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsExportsStartExport: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketExportIn"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsExportsKeyExportStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsExportsKeyFileExportDownload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsForCallCallKeyForCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallTicketsOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsWorkflowWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketWorkflowOut"];
+                };
+            };
+        };
+    };
+    ApiV1TicketsTicketIdDetail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketDetailOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsTicketIdUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketPatch"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsTicketIdAssignAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketAssignIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsTicketIdCallbackCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketCallbackIn"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketCallbackOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsTicketIdCommentsComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketCommentIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsTicketIdRepliesReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketReplyIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1TicketsTicketIdStatusChangeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketStatusIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
