@@ -41,7 +41,7 @@ export function TodayCard({ reminders, callsTaken }: { reminders: Reminder[]; ca
                 <Badge size="sm" variant="light" mr={6}>
                   {new Date(r.dueAt).toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit" })}
                 </Badge>
-                {t("seat.today.reminder", { name: r.name || r.phone, phone: r.phone })}
+                {r.ticketId ? t("tickets.reminder", { subject: r.name }) : t("seat.today.reminder", { name: r.name || r.phone, phone: r.phone })}
                 {r.note && ` — ${r.note}`}
               </List.Item>
             ))}

@@ -142,5 +142,10 @@ describe("marquee and reminders (DIAL-9, DIAL-5)", () => {
     m = reduceSeat(m, { ...reminder, callbackId: "cb2" }, 4);
     m = reduceSeat(m, { ...reminder, note: "again" }, 5);
     expect(m.reminders.map((r) => [r.callbackId, r.note])).toEqual([["cb1", "again"], ["cb2", ""]]);
+    // CRM-5: a ticket coming due joins the same list, once per ticket.
+    const due = { type: "ticket_reminder", ticketId: "t1", subject: "Send the quote", dueAt: "2026-03-02T02:10:00Z" };
+    m = reduceSeat(m, due, 6);
+    m = reduceSeat(m, due, 7);
+    expect(m.reminders.filter((r) => r.ticketId).map((r) => [r.ticketId, r.name])).toEqual([["t1", "Send the quote"]]);
   });
 });

@@ -69,6 +69,8 @@ export interface Reminder {
   phone: string;
   name: string;
   note: string;
+  /** CRM-5: a ticket assigned to the agent coming due (`name` is its subject). */
+  ticketId?: string;
 }
 
 export function initialSeat(): SeatModel {
@@ -164,6 +166,12 @@ export function reduceSeat(model: SeatModel, msg: Message, now: number): SeatMod
         name: str(msg.name),
         note: str(msg.note),
       };
+      const others = model.reminders.filter((r) => r.callbackId !== reminder.callbackId);
+      return { ...model, reminders: [reminder, ...others].slice(0, 10) };
+    }
+    case "ticket_reminder": {
+      const ticketId = str(msg.ticketId);
+      const reminder: Reminder = { callbackId: `ticket:${ticketId}`, leadId: "", dueAt: str(msg.dueAt), phone: "", name: str(msg.subject), note: "", ticketId };
       const others = model.reminders.filter((r) => r.callbackId !== reminder.callbackId);
       return { ...model, reminders: [reminder, ...others].slice(0, 10) };
     }
