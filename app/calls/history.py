@@ -25,6 +25,7 @@ from app.dialer.leads import mask_number
 from app.dialer.models import LeadAttempt
 from app.dialer.numbers import NumberError, normalize
 from app.ivr_builder.models import SurveyAnswer
+from app.lib.problems import Problem
 from app.recordings.models import RecordingListen
 from app.seats.queues import AcdQueue
 from app.tenants.models import Role, User
@@ -125,6 +126,9 @@ def shown_number(raw: str, *, reveal: bool) -> str:
     return e164 if reveal else mask_number(e164)
 
 
+MASKED_SEARCH_DIGITS = 4  # the digits a masked number shows at its end (mask_number)
+
+
 def number_digits(typed: str) -> str:
     """What to look for in the stored numbers: the national digits of what was typed."""
     digits = re.sub(r"\D", "", typed)
@@ -205,10 +209,26 @@ def call_query(scope: CallScope, f: CallFilters) -> Select[Any]:
     )
     if scope.agent_user_id is not None:
         stmt = stmt.where(CallRecord.agent_user_id == scope.agent_user_id)
-    return _filtered(stmt, f)
+    check_number_search(scope, f)
+    return _filtered(stmt, f, masked=not scope.reveal_numbers)
 
 
-def _filtered(stmt: Select[Any], f: CallFilters) -> Select[Any]:
+def check_number_search(scope: CallScope, f: CallFilters) -> None:
+    """DIAL-6: who sees numbers masked (`138****8000`) may search only what they see, the last
+    digits: a search on a full number (or on hidden middle digits) would tell them whether a
+    customer's real number is the one they guessed. 403 with what is allowed."""
+    if scope.reveal_numbers or not f.number:
+        return
+    if len(number_digits(f.number)) > MASKED_SEARCH_DIGITS:
+        raise Problem(
+            403,
+            f"Numbers are masked for your role: search by their last {MASKED_SEARCH_DIGITS} "
+            "digits only.",
+            code="number_masked",
+        )
+
+
+def _filtered(stmt: Select[Any], f: CallFilters, *, masked: bool = False) -> Select[Any]:
     if f.since:
         stmt = stmt.where(CallRecord.arrived_at >= f.since)
     if f.until:
@@ -218,7 +238,7 @@ def _filtered(stmt: Select[Any], f: CallFilters) -> Select[Any]:
     if f.extension:
         stmt = stmt.where(CallRecord.extension == f.extension)
     if f.number and (digits := number_digits(f.number)):
-        like = f"%{digits}%"
+        like = f"%{digits}" if masked else f"%{digits}%"  # masked: the visible end only
         stmt = stmt.where(CallRecord.from_number.like(like) | CallRecord.to_number.like(like))
     if f.direction:
         stmt = stmt.where(CallRecord.direction == f.direction)

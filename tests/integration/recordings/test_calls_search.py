@@ -146,6 +146,27 @@ async def test_call_detail_legs_recording_and_masking(
     assert r.status_code == 404
 
 
+@pytest.mark.feature("DIAL-6")
+async def test_who_sees_numbers_masked_searches_only_their_visible_end(
+    client: httpx.AsyncClient, tenant: TenantCtx
+) -> None:
+    """QA sees `138****8001`: it finds calls by those last digits, but a full number (or
+    hidden middle digits) would confirm a guess of the real number, so it is refused."""
+    s = await seed_calls(client, tenant)
+    qa, _ = await as_role(client, tenant, "qa")
+    assert await ids(client, qa, number="8001") == {s["c1"]}
+    assert await ids(client, qa, number="0013") == set(), "hidden middle digits match nothing"
+    for guess in ("13800138001", "+8613800138001", "38001"):
+        r = await client.get("/api/v1/calls/search", headers=qa, params={"number": guess})
+        assert r.status_code == 403, guess
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert "last 4 digits" in r.json()["detail"]
+    r = await client.post("/api/v1/calls/exports", headers=qa, json={"number": "13800138001"})
+    assert r.status_code == 403
+    # Admins still search any part of a number.
+    assert await ids(client, tenant.headers, number="0138001") == {s["c1"]}
+
+
 @pytest.fixture
 def worker_process() -> Iterator[subprocess.Popen[bytes]]:
     """`fastline worker` as a real subprocess on the test Redis; stopped by its PID."""
