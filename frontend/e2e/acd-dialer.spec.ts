@@ -255,17 +255,59 @@ test("DIAL-9: dispositions, start / pause and the abandonment rate", async () =>
   // Edit the settings of the paused campaign.
   await page.getByRole("tab", { name: "Settings" }).click();
   await page.getByLabel("Max channels").fill("20");
+  // A progressive campaign may leave a message on answering machines, after the beep.
+  await expect(page.getByTestId("notification-message")).toHaveCount(0);
+  await page.getByTestId("machine-message").getByLabel("Or text to speak").fill("您好，这里是续保提醒，我们稍后再联系您。");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Saved", { exact: true })).toBeVisible();
   const id = new URL(campaignUrl).pathname.split("/").pop() ?? "";
   const stored = await ok<{ maxChannels: number; retryRules: Record<string, unknown>; targetAbandonRate: number }>(await context.request.get(`/api/v1/dialer/campaigns/${id}`));
-  expect(stored).toMatchObject({ maxChannels: 20, retryRules: { busy: { delayMinutes: 30, maxAttempts: 3 } }, targetAbandonRate: 0.025 });
+  expect(stored).toMatchObject({ maxChannels: 20, retryRules: { busy: { delayMinutes: 30, maxAttempts: 3 } }, targetAbandonRate: 0.025, machineText: "您好，这里是续保提醒，我们稍后再联系您。", survey: null });
 
   await nav(page, "Campaigns");
   const row = page.getByTestId("campaigns-table").getByRole("row", { name: /Renewals Q4/ });
   await expect(row).toContainText("Paused");
   await expect(row).toContainText("Progressive");
   await shot(page, "dial-05-campaigns");
+});
+
+test("DIAL-8: a notification campaign speaks its text and asks a survey; its results tab", async () => {
+  await nav(page, "Campaigns");
+  await page.getByRole("link", { name: "New campaign" }).click();
+  await page.getByRole("textbox", { name: "Name", exact: true }).fill("Delivery notice");
+  await choose(page, page, "Mode", "Notification");
+  const message = page.getByTestId("notification-message");
+  await expect(page.getByTestId("machine-message")).toHaveCount(0);
+  await expect(message).toContainText("needs a recorded prompt or text before it can start");
+  await message.getByLabel("Text to speak").fill("您好，您的包裹将于明天上午送达。");
+  await message.getByLabel("Ask a survey after the message (one key)").check();
+  const survey = page.getByTestId("survey");
+  await page.getByLabel("Meaning of key 1").fill("Satisfied");
+  await page.getByRole("button", { name: "Create" }).click();
+  // No question yet and key 2 has no meaning: refused in the page, nothing sent.
+  await expect(survey.getByText("The question: a recorded prompt or text to speak")).toBeVisible();
+  await expect(survey.getByText("1 to 100 characters")).toBeVisible();
+  await survey.getByLabel("Or question to speak").fill("满意请按1，不满意请按2，其他请按3。");
+  await page.getByLabel("Meaning of key 2").fill("Not satisfied");
+  await survey.getByRole("button", { name: "Add key" }).click();
+  await page.getByLabel("Meaning of key 3").fill("Call me back");
+  await shot(page, "dial-07-notification-form");
+  await page.getByRole("button", { name: "Create" }).click();
+  await expect(page).toHaveURL(/\/portal\/campaigns\/[0-9a-f-]{36}\?tab=lists$/);
+  const id = new URL(page.url()).pathname.split("/").pop() ?? "";
+  const stored = await ok<Record<string, unknown>>(await context.request.get(`/api/v1/dialer/campaigns/${id}`));
+  expect(stored).toMatchObject({
+    mode: "notification",
+    messageText: "您好，您的包裹将于明天上午送达。",
+    messageVoice: "zh",
+    survey: { keys: [{ key: "1", label: "Satisfied" }, { key: "2", label: "Not satisfied" }, { key: "3", label: "Call me back" }], repeat: 2, timeoutSeconds: 5 },
+  });
+  await page.getByRole("tab", { name: "Results" }).click();
+  const keys = page.getByTestId("survey-keys");
+  await expect(keys.getByRole("row")).toHaveCount(4);
+  await expect(keys.getByRole("row", { name: /^2 / })).toContainText("Not satisfied");
+  await expect(page.getByTestId("survey-tally")).toContainText("No calls yet.");
+  await shot(page, "dial-08-survey-results");
 });
 
 test("SEAT-3 DIAL-1: the queue, agent and campaign screens in Chinese fit 1280x720", async () => {

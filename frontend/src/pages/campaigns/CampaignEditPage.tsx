@@ -1,5 +1,5 @@
-// One campaign: settings, lead lists (upload with live progress, error report), dispositions and
-// the abandonment rate. /portal/campaigns/new creates one, then opens its lead lists.
+// One campaign: settings, lead lists (upload with live progress, error report), dispositions,
+// the abandonment rate, and for notification campaigns the survey tally (DIAL-8). /portal/campaigns/new creates one, then opens its lead lists.
 import { Anchor, Badge, Checkbox, Group, Paper, SimpleGrid, Stack, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
@@ -15,10 +15,10 @@ import { PageHeader } from "../../components/PageHeader";
 import { CampaignForm } from "./CampaignForm";
 import { CAMPAIGNS, STATUS_COLORS, TransitionButtons, useCampaignTransition } from "./CampaignsPage";
 import { LeadLists } from "./LeadLists";
-import { percentLabel, type CampaignOut } from "./model";
+import { percentLabel, tallyRows, type CampaignOut, type TallyRow } from "./model";
 
 type Disposition = Schemas["DispositionOut"];
-const TABS = ["settings", "lists", "dispositions", "abandonment"] as const;
+const TABS = ["settings", "lists", "dispositions", "abandonment", "survey"] as const;
 
 export function CampaignEditPage() {
   const { t } = useTranslation();
@@ -44,6 +44,7 @@ export function CampaignEditPage() {
     );
   }
   const c = campaign.data;
+  const tabs = TABS.filter((x) => x !== "survey" || c?.mode === "notification");
   return (
     <>
       <Anchor component={Link} to="/portal/campaigns" size="sm">
@@ -63,7 +64,7 @@ export function CampaignEditPage() {
       {c && (
         <Tabs value={tab} onChange={(v) => setParams(v && v !== "settings" ? { tab: v } : {}, { replace: true })} keepMounted={false}>
           <Tabs.List mb="md">
-            {TABS.map((x) => (
+            {tabs.map((x) => (
               <Tabs.Tab key={x} value={x}>
                 {t(`dialer.tabs.${x}`)}
               </Tabs.Tab>
@@ -81,6 +82,11 @@ export function CampaignEditPage() {
           <Tabs.Panel value="abandonment">
             <Abandonment campaign={c} />
           </Tabs.Panel>
+          {c.mode === "notification" && (
+            <Tabs.Panel value="survey">
+              <SurveyResults campaign={c} />
+            </Tabs.Panel>
+          )}
         </Tabs>
       )}
     </>
@@ -199,6 +205,63 @@ function Abandonment({ campaign }: { campaign: CampaignOut }) {
           { key: "live", header: t("dialer.live"), render: (r) => r.live },
           { key: "abandoned", header: t("dialer.abandoned"), render: (r) => r.abandoned },
           { key: "rate", header: t("dialer.rate"), render: (r) => <Text size="sm" c={r.rate > target ? "red" : undefined}>{percentLabel(r.rate)}</Text> },
+        ]}
+      />
+    </Stack>
+  );
+}
+
+function SurveyResults({ campaign }: { campaign: CampaignOut }) {
+  const { t } = useTranslation();
+  const tally = useQuery({
+    queryKey: ["dialer", "survey-tally", campaign.id],
+    queryFn: () => data(api.GET("/api/v1/dialer/campaigns/{campaign_id}/survey-tally", { params: { path: { campaign_id: campaign.id ?? "" } } })),
+    refetchInterval: campaign.status === "running" ? 15_000 : false,
+  });
+  const d = tally.data;
+  return (
+    <Stack gap="md">
+      <ErrorAlert error={tally.error} />
+      {d && (
+        <Paper withBorder p="md" data-testid="survey-tally">
+          {d.attempts === 0 ? (
+            <Text size="sm">{t("dialer.noTally")}</Text>
+          ) : (
+            <SimpleGrid cols={3}>
+              <Stack gap={0}>
+                <Text size="sm" c="dimmed">
+                  {t("dialer.tallyDelivered")}
+                </Text>
+                <Text fz={28} fw={700} data-testid="tally-delivered">
+                  {d.delivered}
+                </Text>
+                <Text size="xs">
+                  {t("dialer.tallyPeople")} {d.deliveredToPeople} · {t("dialer.tallyMachines")} {d.leftOnMachines}
+                </Text>
+              </Stack>
+              <Stack gap={0}>
+                <Text size="sm" c="dimmed">
+                  {t("dialer.tallyNotAnswered")}
+                </Text>
+                <Text fz={28} fw={700}>
+                  {d.notAnswered}
+                </Text>
+              </Stack>
+              <Text size="sm">{t("dialer.tallyAnswered", { answered: d.answered, noKey: d.noKey })}</Text>
+            </SimpleGrid>
+          )}
+        </Paper>
+      )}
+      <DataTable<TallyRow>
+        testId="survey-keys"
+        rows={d ? tallyRows(d) : undefined}
+        rowKey={(r) => r.key}
+        empty={t("dialer.noTally")}
+        columns={[
+          { key: "key", header: t("dialer.tallyKey"), render: (r) => r.key },
+          { key: "label", header: t("dialer.tallyMeaning"), render: (r) => r.label },
+          { key: "count", header: t("dialer.tallyCount"), render: (r) => r.count },
+          { key: "share", header: t("dialer.tallyShare"), render: (r) => percentLabel(r.share) },
         ]}
       />
     </Stack>

@@ -1,5 +1,7 @@
 // The campaign's settings: mode, dates, calling windows, time zone, trunk and caller ID,
-// retry rules per outcome, pacing ratios and abandonment target, agents, script.
+// retry rules per outcome, pacing ratios and abandonment target, agents, script; for
+// notification campaigns the message and its DTMF survey (DIAL-8), for agent campaigns the
+// message left on answering machines.
 import { ActionIcon, Button, Checkbox, Chip, Group, MultiSelect, NumberInput, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
@@ -12,7 +14,9 @@ import { FormActions, useInvalidatingMutation } from "../../components/crud";
 import { useUsers } from "../../components/lookups";
 import { useTrunkOptions } from "../trunks/lookups";
 import { CAMPAIGNS } from "./CampaignsPage";
-import { campaignBody, DAYS, draftFromCampaign, MODES, RETRY_OUTCOMES, validateCampaign, type CampaignDraft, type CampaignOut, type Errors, type RetryRow, type WindowRow } from "./model";
+import { AGENT_DIALLING, campaignBody, DAYS, draftFromCampaign, hasMessage, MODES, nextSurveyKey, RETRY_OUTCOMES, SURVEY_KEYS, validateCampaign, VOICES, type CampaignDraft, type CampaignOut, type Errors, type RetryRow, type SurveyKeyRow, type Voice, type WindowRow } from "./model";
+
+type Option = { value: string; label: string };
 
 function zones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
@@ -26,6 +30,11 @@ export function CampaignForm({ campaign, writable, onSaved }: { campaign: Campai
   const users = useUsers();
   const trunks = useTrunkOptions();
   const groups = useQuery({ queryKey: ["dialer", "groups"], queryFn: () => data(api.GET("/api/v1/dialer/groups")) });
+  const prompts = useQuery({
+    queryKey: ["ivr", "prompts", "options"],
+    queryFn: () => data(api.GET("/api/v1/ivr/prompts", { params: { query: { limit: 200 } } })),
+    select: (page) => page.items.map((p) => ({ value: p.id, label: p.name })),
+  });
   const zoneOptions = useMemo(zones, []);
   const [draft, setDraft] = useState<CampaignDraft>(() => draftFromCampaign(campaign));
   const [errors, setErrors] = useState<Errors>({});
@@ -37,6 +46,7 @@ export function CampaignForm({ campaign, writable, onSaved }: { campaign: Campai
   const err = (path: string) => (errors[path] ? t(`dialer.errors.${errors[path]}`) : undefined);
   const setWindow = (i: number, patch: Partial<WindowRow>) => set("windows", draft.windows.map((w, j) => (j === i ? { ...w, ...patch } : w)));
   const setRetry = (o: (typeof RETRY_OUTCOMES)[number], patch: Partial<RetryRow>) => set("retry", { ...draft.retry, [o]: { ...draft.retry[o], ...patch } });
+  const setKey = (i: number, patch: Partial<SurveyKeyRow>) => set("surveyKeys", draft.surveyKeys.map((k, j) => (j === i ? { ...k, ...patch } : k)));
 
   const save = useInvalidatingMutation(
     [CAMPAIGNS],
@@ -159,11 +169,48 @@ export function CampaignForm({ campaign, writable, onSaved }: { campaign: Campai
           </Table>
         </Paper>
 
-        <SimpleGrid cols={2} spacing="sm">
-          <MultiSelect label={t("dialer.agents")} data={agentOptions} value={draft.agentIds} onChange={(v) => set("agentIds", v)} searchable clearable disabled={ro} />
-          <MultiSelect label={t("dialer.groups")} data={groupOptions} value={draft.groupIds} onChange={(v) => set("groupIds", v)} searchable clearable disabled={ro} />
-        </SimpleGrid>
-        <Textarea label={t("dialer.script")} description={t("dialer.scriptHint")} value={draft.script} onChange={(e) => set("script", e.currentTarget.value)} autosize minRows={3} maxRows={10} error={err("script")} readOnly={ro} />
+        {draft.mode === "notification" && (
+          <Paper withBorder p="sm" data-testid="notification-message">
+            <Title order={3} size="h6" mb={4}>
+              {t("dialer.message")}
+            </Title>
+            <Text size="xs" c="dimmed" mb="xs">
+              {t("dialer.messageHint")}
+            </Text>
+            <SimpleGrid cols={2} spacing="sm">
+              <Select label={t("dialer.messagePrompt")} data={prompts.data ?? []} value={draft.messagePromptId || null} onChange={(v) => set("messagePromptId", v ?? "")} clearable placeholder={t("dialer.speakText")} disabled={ro} />
+              <Select label={t("dialer.voice")} data={VOICES.map((v) => ({ value: v, label: t(`dialer.voices.${v}`) }))} value={draft.messageVoice} onChange={(v) => v && set("messageVoice", v as Voice)} allowDeselect={false} disabled={ro} />
+            </SimpleGrid>
+            <Textarea mt="xs" label={t("dialer.messageText")} value={draft.messageText} onChange={(e) => set("messageText", e.currentTarget.value)} autosize minRows={2} maxRows={6} error={err("messageText")} readOnly={ro} description={hasMessage(draft) ? undefined : t("dialer.messageMissing")} />
+            <Checkbox mt="sm" label={t("dialer.surveyOn")} checked={draft.surveyOn} onChange={(e) => set("surveyOn", e.currentTarget.checked)} disabled={ro} />
+            {draft.surveyOn && <SurveyFields draft={draft} set={set} setKey={setKey} err={err} prompts={prompts.data ?? []} ro={ro} />}
+          </Paper>
+        )}
+        {AGENT_DIALLING.includes(draft.mode) && (
+          <Paper withBorder p="sm" data-testid="machine-message">
+            <Title order={3} size="h6" mb={4}>
+              {t("dialer.machineMessage")}
+            </Title>
+            <Text size="xs" c="dimmed" mb="xs">
+              {t("dialer.machineHint")}
+            </Text>
+            <SimpleGrid cols={2} spacing="sm">
+              <Select label={t("dialer.machinePrompt")} data={prompts.data ?? []} value={draft.machinePromptId || null} onChange={(v) => set("machinePromptId", v ?? "")} clearable placeholder={t("dialer.speakText")} disabled={ro} />
+              <Select label={t("dialer.voice")} data={VOICES.map((v) => ({ value: v, label: t(`dialer.voices.${v}`) }))} value={draft.messageVoice} onChange={(v) => v && set("messageVoice", v as Voice)} allowDeselect={false} disabled={ro} />
+            </SimpleGrid>
+            <Textarea mt="xs" label={t("dialer.machineText")} value={draft.machineText} onChange={(e) => set("machineText", e.currentTarget.value)} autosize minRows={2} maxRows={6} error={err("machineText")} readOnly={ro} />
+          </Paper>
+        )}
+
+        {draft.mode !== "notification" && (
+          <>
+            <SimpleGrid cols={2} spacing="sm">
+              <MultiSelect label={t("dialer.agents")} data={agentOptions} value={draft.agentIds} onChange={(v) => set("agentIds", v)} searchable clearable disabled={ro} />
+              <MultiSelect label={t("dialer.groups")} data={groupOptions} value={draft.groupIds} onChange={(v) => set("groupIds", v)} searchable clearable disabled={ro} />
+            </SimpleGrid>
+            <Textarea label={t("dialer.script")} description={t("dialer.scriptHint")} value={draft.script} onChange={(e) => set("script", e.currentTarget.value)} autosize minRows={3} maxRows={10} error={err("script")} readOnly={ro} />
+          </>
+        )}
         {writable && (
           <Group justify="space-between">
             <Text size="sm" c="green" aria-live="polite">
@@ -174,5 +221,49 @@ export function CampaignForm({ campaign, writable, onSaved }: { campaign: Campai
         )}
       </Stack>
     </form>
+  );
+}
+
+type SetField = <K extends keyof CampaignDraft>(key: K, value: CampaignDraft[K]) => void;
+
+/** DIAL-8: the question (a prompt or text), the keys with their labels, repeats and wait. */
+function SurveyFields({ draft, set, setKey, err, prompts, ro }: { draft: CampaignDraft; set: SetField; setKey: (i: number, patch: Partial<SurveyKeyRow>) => void; err: (path: string) => string | undefined; prompts: Option[]; ro: boolean }) {
+  const { t } = useTranslation();
+  const next = nextSurveyKey(draft.surveyKeys);
+  return (
+    <Stack gap="xs" mt="xs" data-testid="survey">
+      <SimpleGrid cols={3} spacing="sm">
+        <Select label={t("dialer.surveyPrompt")} data={prompts} value={draft.surveyPromptId || null} onChange={(v) => set("surveyPromptId", v ?? "")} clearable placeholder={t("dialer.speakText")} disabled={ro} />
+        <NumberInput label={t("dialer.surveyRepeat")} value={draft.surveyRepeat} onChange={(v) => set("surveyRepeat", v)} min={1} max={5} allowDecimal={false} error={err("surveyRepeat")} readOnly={ro} />
+        <NumberInput label={t("dialer.surveyTimeout")} value={draft.surveyTimeout} onChange={(v) => set("surveyTimeout", v)} min={1} max={30} error={err("surveyTimeout")} readOnly={ro} />
+      </SimpleGrid>
+      <Textarea label={t("dialer.surveyText")} value={draft.surveyText} onChange={(e) => set("surveyText", e.currentTarget.value)} autosize minRows={1} maxRows={4} error={err("surveyText")} readOnly={ro} />
+      <Text size="sm" fw={500}>
+        {t("dialer.surveyKeys")}
+      </Text>
+      {err("surveyKeys") && (
+        <Text size="xs" c="red">
+          {err("surveyKeys")}
+        </Text>
+      )}
+      {draft.surveyKeys.map((row, i) => (
+        <Group key={i} gap="xs" align="start" wrap="nowrap">
+          <Select w={90} aria-label={t("dialer.surveyKey", { n: i + 1 })} data={[...SURVEY_KEYS]} value={row.key} onChange={(v) => v && setKey(i, { key: v })} allowDeselect={false} error={err(`surveyKeys.${i}.key`)} disabled={ro} />
+          <TextInput style={{ flex: 1 }} aria-label={t("dialer.surveyLabel", { n: i + 1 })} placeholder={t("dialer.surveyLabelHint")} value={row.label} onChange={(e) => setKey(i, { label: e.currentTarget.value })} error={err(`surveyKeys.${i}.label`)} readOnly={ro} />
+          {!ro && (
+            <ActionIcon variant="subtle" color="red" mt={4} aria-label={t("dialer.removeKey", { n: i + 1 })} onClick={() => set("surveyKeys", draft.surveyKeys.filter((_, j) => j !== i))}>
+              ×
+            </ActionIcon>
+          )}
+        </Group>
+      ))}
+      {!ro && next !== null && (
+        <Group>
+          <Button size="xs" variant="light" onClick={() => set("surveyKeys", [...draft.surveyKeys, { key: next, label: "" }])}>
+            {t("dialer.addKey")}
+          </Button>
+        </Group>
+      )}
+    </Stack>
   );
 }

@@ -8,11 +8,15 @@ import {
   etaSeconds,
   formatOf,
   guessMapping,
+  hasMessage,
+  nextSurveyKey,
   parseCsv,
   parseErrorReport,
   percentLabel,
   progressView,
+  tallyRows,
   validateCampaign,
+  type CampaignOut,
 } from "./model";
 
 const named = () => ({ ...draftFromCampaign(), name: "Renewals" });
@@ -132,5 +136,54 @@ describe("column mapping", () => {
     expect(formatOf("leads.csv")).toBe("csv");
     expect(percentLabel(0.0312)).toBe("3.1%");
     expect(percentLabel(0)).toBe("0.0%");
+  });
+});
+
+describe("notification message, survey and machine message (DIAL-8)", () => {
+  const notice = () => ({ ...named(), mode: "notification" as const, messageText: "您的包裹明天送达。", surveyOn: true, surveyText: "满意请按一", surveyKeys: [{ key: "1", label: "满意" }, { key: "2", label: "不满意" }] });
+
+  it("sends the survey only for notification campaigns, keys with trimmed labels", () => {
+    const body = campaignBody({ ...notice(), surveyKeys: [{ key: "1", label: " 满意 " }], surveyRepeat: "3", surveyTimeout: 8 });
+    expect(body.survey).toEqual({ promptId: null, text: "满意请按一", keys: [{ key: "1", label: "满意" }], repeat: 3, timeoutSeconds: 8 });
+    expect(body.messageText).toBe("您的包裹明天送达。");
+    expect(body.messagePromptId).toBeNull();
+    expect(campaignBody({ ...notice(), mode: "progressive" }).survey).toBeNull();
+    expect(campaignBody({ ...notice(), surveyOn: false }).survey).toBeNull();
+    expect(campaignBody({ ...named(), mode: "predictive", machineText: "稍后再联系您" }).machineText).toBe("稍后再联系您");
+  });
+
+  it("round-trips a saved campaign's survey and message", () => {
+    const body = campaignBody(notice());
+    const draft = draftFromCampaign({ ...body, id: "c1", status: "draft" } as CampaignOut);
+    expect(draft.surveyOn).toBe(true);
+    expect(draft.surveyKeys).toEqual([{ key: "1", label: "满意" }, { key: "2", label: "不满意" }]);
+    expect(draftFromCampaign({ ...body, survey: null, id: "c2" } as CampaignOut).surveyOn).toBe(false);
+  });
+
+  it("checks the survey as the server does", () => {
+    expect(validateCampaign(notice())).toEqual({});
+    expect(validateCampaign({ ...notice(), surveyText: "" })).toEqual({ surveyText: "surveyQuestion" });
+    expect(validateCampaign({ ...notice(), surveyText: "", surveyPromptId: "p1" })).toEqual({});
+    expect(validateCampaign({ ...notice(), surveyKeys: [{ key: "1", label: "a" }, { key: "1", label: "" }] })).toEqual({ "surveyKeys.1.key": "surveyKeyTwice", "surveyKeys.1.label": "surveyLabel" });
+    expect(validateCampaign({ ...notice(), surveyKeys: [] })).toEqual({ surveyKeys: "surveyKeys" });
+    expect(validateCampaign({ ...notice(), surveyKeys: [{ key: "A", label: "x" }] })).toEqual({ "surveyKeys.0.key": "surveyKey" });
+    expect(validateCampaign({ ...notice(), surveyRepeat: 6, surveyTimeout: 0.5 })).toEqual({ surveyRepeat: "range", surveyTimeout: "range" });
+    // A survey switched on but the campaign is not a notification one: not sent, not checked.
+    expect(validateCampaign({ ...notice(), mode: "progressive", surveyKeys: [] })).toEqual({});
+    expect(validateCampaign({ ...notice(), messageText: "x".repeat(2001) })).toEqual({ messageText: "tooLong" });
+  });
+
+  it("proposes the next unused key and knows whether there is a message", () => {
+    expect(nextSurveyKey([{ key: "1", label: "" }, { key: "2", label: "" }])).toBe("3");
+    expect(nextSurveyKey([])).toBe("1");
+    expect(nextSurveyKey(["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"].map((key) => ({ key, label: "x" })))).toBeNull();
+    expect(hasMessage({ messagePromptId: "", messageText: "  " })).toBe(false);
+    expect(hasMessage({ messagePromptId: "p", messageText: "" })).toBe(true);
+  });
+
+  it("gives each key its share of the answers", () => {
+    const rows = tallyRows({ answered: 4, keys: [{ key: "1", label: "满意", count: 3 }, { key: "2", label: "不满意", count: 1 }] });
+    expect(rows.map((r) => r.share)).toEqual([0.75, 0.25]);
+    expect(tallyRows({ answered: 0, keys: [{ key: "1", label: "a", count: 0 }] })[0].share).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
-// Campaign editor model (DIAL-1, DIAL-5, DIAL-9) with the checks of app/dialer/campaigns.py
-// and schemas.py, the import progress shown while a lead list loads, and the error report
+// Campaign editor model (DIAL-1, DIAL-5, DIAL-8, DIAL-9) with the checks of
+// app/dialer/campaigns.py, messages.py and schemas.py, the import progress shown while a lead list loads, and the error report
 // (the /errors CSV: line, reason, detail, value) parsed for a table.
 import type { Schemas } from "../../api/client";
 
@@ -8,12 +8,25 @@ export type CampaignOut = Schemas["CampaignOut"];
 export type ImportStatus = Schemas["ImportStatusOut"];
 export type LeadList = Schemas["LeadListOut"];
 export type Mode = CampaignIn["mode"];
+export type SurveyTally = Schemas["SurveyTallyOut"];
+export type Voice = "zh" | "en";
 
 export const MODES: Mode[] = ["preview", "progressive", "predictive", "notification"];
 /** Outcomes a retry rule can name (app/dialer/campaigns.py RETRY_OUTCOMES, commonest first). */
 export const RETRY_OUTCOMES = ["busy", "no_answer", "machine", "failed", "abandoned", "answered"] as const;
 export type RetryOutcome = (typeof RETRY_OUTCOMES)[number];
 export const DAYS = [1, 2, 3, 4, 5, 6, 7] as const;
+/** Keys a survey may offer (RFC 4733 events 0-11), in the order "add a key" proposes them. */
+export const SURVEY_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"] as const;
+export const VOICES: Voice[] = ["zh", "en"];
+/** Modes whose agents take the calls: they may leave a message on answering machines. */
+export const AGENT_DIALLING: Mode[] = ["progressive", "predictive"];
+const MAX_SPOKEN = 2000; // app/ivr_builder/tts.py MAX_TEXT
+
+export interface SurveyKeyRow {
+  key: string;
+  label: string;
+}
 
 export interface WindowRow {
   start: string;
@@ -45,9 +58,19 @@ export interface CampaignDraft {
   agentIds: string[];
   groupIds: string[];
   script: string;
-  // DIAL-8 message, survey and machine message: not edited on this form yet, sent back as
-  // loaded so that saving a campaign here keeps them.
-  notification: Pick<CampaignIn, "messagePromptId" | "messageText" | "messageVoice" | "survey" | "machinePromptId" | "machineText">;
+  // DIAL-8: what a notification campaign says (a prompt, else the text spoken)
+  messagePromptId: string;
+  messageText: string;
+  messageVoice: Voice;
+  surveyOn: boolean;
+  surveyPromptId: string;
+  surveyText: string;
+  surveyKeys: SurveyKeyRow[];
+  surveyRepeat: number | string;
+  surveyTimeout: number | string;
+  // progressive/predictive: left after an answering machine's beep
+  machinePromptId: string;
+  machineText: string;
 }
 
 export type Errors = Record<string, string>;
@@ -81,18 +104,55 @@ export function draftFromCampaign(c?: CampaignOut | null): CampaignDraft {
     manualRatio: c?.manualRatio ?? "",
     maxRatio: c?.maxRatio ?? 3,
     minRingSeconds: c?.minRingSeconds ?? 15,
-    notification: {
-      messagePromptId: c?.messagePromptId ?? null,
-      messageText: c?.messageText ?? "",
-      messageVoice: c?.messageVoice ?? "zh",
-      survey: c?.survey ?? null,
-      machinePromptId: c?.machinePromptId ?? null,
-      machineText: c?.machineText ?? "",
-    },
     agentIds: c?.agentIds ?? [],
     groupIds: c?.groupIds ?? [],
     script: c?.script ?? "",
+    messagePromptId: c?.messagePromptId ?? "",
+    messageText: c?.messageText ?? "",
+    messageVoice: c?.messageVoice ?? "zh",
+    surveyOn: Boolean(c?.survey),
+    surveyPromptId: c?.survey?.promptId ?? "",
+    surveyText: c?.survey?.text ?? "",
+    surveyKeys: c?.survey?.keys.map((k) => ({ key: k.key, label: k.label })) ?? [
+      { key: "1", label: "" },
+      { key: "2", label: "" },
+    ],
+    surveyRepeat: c?.survey?.repeat ?? 2,
+    surveyTimeout: c?.survey?.timeoutSeconds ?? 5,
+    machinePromptId: c?.machinePromptId ?? "",
+    machineText: c?.machineText ?? "",
   };
+}
+
+/** The key "add a key" proposes: the first one the survey does not offer yet (null: all used). */
+export function nextSurveyKey(rows: SurveyKeyRow[]): string | null {
+  const used = new Set(rows.map((r) => r.key));
+  return SURVEY_KEYS.find((k) => !used.has(k)) ?? null;
+}
+
+/** The survey's checks (app/dialer/messages.py survey_of), keyed like the form's fields. */
+export function validateSurvey(d: CampaignDraft): Errors {
+  const e: Errors = {};
+  if (!d.surveyPromptId && !d.surveyText.trim()) e.surveyText = "surveyQuestion";
+  if (d.surveyText.length > MAX_SPOKEN) e.surveyText = "tooLong";
+  if (d.surveyKeys.length === 0) e.surveyKeys = "surveyKeys";
+  const seen = new Set<string>();
+  d.surveyKeys.forEach((row, i) => {
+    if (!(SURVEY_KEYS as readonly string[]).includes(row.key)) e[`surveyKeys.${i}.key`] = "surveyKey";
+    else if (seen.has(row.key)) e[`surveyKeys.${i}.key`] = "surveyKeyTwice";
+    seen.add(row.key);
+    const label = row.label.trim();
+    if (!label || label.length > 100) e[`surveyKeys.${i}.label`] = "surveyLabel";
+  });
+  if (!inRange(d.surveyRepeat, 1, 5, true)) e.surveyRepeat = "range";
+  if (!inRange(d.surveyTimeout, 1, 30)) e.surveyTimeout = "range";
+  return e;
+}
+
+/** Can this campaign start as far as its message goes? (The server refuses a notification
+ * campaign without a message when it is started, not when it is saved.) */
+export function hasMessage(d: Pick<CampaignDraft, "messagePromptId" | "messageText">): boolean {
+  return Boolean(d.messagePromptId) || d.messageText.trim() !== "";
 }
 
 function round(n: number, digits: number): number {
@@ -160,6 +220,9 @@ export function validateCampaign(d: CampaignDraft): Errors {
   }
   if (!inRange(d.minRingSeconds, 0, 120)) e.minRingSeconds = "range";
   if (d.script.length > 20_000) e.script = "tooLong";
+  if (d.messageText.length > MAX_SPOKEN) e.messageText = "tooLong";
+  if (d.machineText.length > MAX_SPOKEN) e.machineText = "tooLong";
+  if (d.mode === "notification" && d.surveyOn) Object.assign(e, validateSurvey(d));
   return e;
 }
 
@@ -189,8 +252,35 @@ export function campaignBody(d: CampaignDraft): CampaignIn {
     agentIds: d.agentIds,
     groupIds: d.groupIds,
     script: d.script,
-    ...d.notification,
+    messagePromptId: d.messagePromptId || null,
+    messageText: d.messageText,
+    messageVoice: d.messageVoice,
+    // Only notification campaigns ask a survey (the server refuses one elsewhere).
+    survey:
+      d.mode === "notification" && d.surveyOn
+        ? {
+            promptId: d.surveyPromptId || null,
+            text: d.surveyText,
+            keys: d.surveyKeys.map((k) => ({ key: k.key, label: k.label.trim() })),
+            repeat: Number(d.surveyRepeat),
+            timeoutSeconds: Number(d.surveyTimeout),
+          }
+        : null,
+    machinePromptId: d.machinePromptId || null,
+    machineText: d.machineText,
   };
+}
+
+export interface TallyRow {
+  key: string;
+  label: string;
+  count: number;
+  share: number; // of the people who pressed a key, 0..1
+}
+
+/** The survey tally's rows with each key's share of the answers (DIAL-8). */
+export function tallyRows(tally: Pick<SurveyTally, "keys" | "answered">): TallyRow[] {
+  return tally.keys.map((k) => ({ ...k, share: tally.answered ? k.count / tally.answered : 0 }));
 }
 
 /** What a campaign in each status may do next (app/dialer/campaigns.py change_status). */
