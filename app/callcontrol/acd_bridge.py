@@ -85,7 +85,7 @@ async def ring(
 async def dial_external(runner: IvrRunner, number: str) -> tuple[LegRuntime | None, int]:
     """SEAT-4: an external number (a manager's mobile) through the tenant's carrier trunk,
     with the trunk's caller id and digest credentials."""
-    trunk = await routing.outbound_trunk(runner.tenant_id)
+    trunk = await routing.outbound_trunk(runner.tenant_id, runner.session.call.business_id)
     if trunk is None:
         return None, 404
     runner.session.call.trunk_id = trunk.trunk_id

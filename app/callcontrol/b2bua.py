@@ -415,7 +415,7 @@ class B2bua:
         )
         await self._ack(agent, response, parked.sdp)
         agent.local_sdp = parked.sdp
-        trunk = await routing.outbound_trunk(call.tenant_id)
+        trunk = await routing.outbound_trunk(call.tenant_id, call.business_id or seat.business_id)
         if trunk is None:
             await self.hangup(session, "no trunk", "system")
             return

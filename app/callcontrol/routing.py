@@ -20,7 +20,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from redis.asyncio import Redis
-from sqlalchemy import select, text
+from sqlalchemy import case, select, text
 
 from app.db.session import get_engine, get_sessionmaker, tenant_session
 from app.edge.models import Trunk
@@ -44,6 +44,7 @@ class SeatTarget:
     number: str
     user_id: UUID | None
     seat_type: str
+    business_id: UUID | None = None  # the seat's business: its calls out use its trunk
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ SEAT_TTL = 5.0
 _seats: dict[tuple[UUID, str], tuple[float, SeatTarget]] = {}
 
 _SEAT_QUERY = text(
-    "SELECT number, user_id, seat_type FROM extension"
+    "SELECT number, user_id, seat_type, business_id FROM extension"
     " WHERE tenant_id = :tenant AND number = :number AND is_active"
 )
 
@@ -158,7 +159,7 @@ async def _load_seat(tenant_id: UUID, number: str) -> SeatTarget | None:
             text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(tenant_id)}
         )
         row = (await conn.execute(_SEAT_QUERY, {"tenant": tenant_id, "number": number})).first()
-    return SeatTarget(row.number, row.user_id, row.seat_type) if row else None
+    return SeatTarget(row.number, row.user_id, row.seat_type, row.business_id) if row else None
 
 
 async def seat_for_user(tenant_id: UUID, user_id: UUID) -> SeatTarget | None:
@@ -168,7 +169,7 @@ async def seat_for_user(tenant_id: UUID, user_id: UUID) -> SeatTarget | None:
             .where(Extension.tenant_id == tenant_id, Extension.user_id == user_id)
             .order_by(Extension.number)
         )
-    return SeatTarget(ext.number, ext.user_id, ext.seat_type) if ext else None
+    return SeatTarget(ext.number, ext.user_id, ext.seat_type, ext.business_id) if ext else None
 
 
 async def target_for_did(
@@ -188,16 +189,24 @@ async def target_for_did(
             )
         if ext is None:
             ext = await session.scalar(base.order_by(Extension.number))
-    return SeatTarget(ext.number, ext.user_id, ext.seat_type) if ext else None
+    return SeatTarget(ext.number, ext.user_id, ext.seat_type, ext.business_id) if ext else None
 
 
-async def outbound_trunk(tenant_id: UUID) -> TrunkTarget | None:
-    """The tenant's first active carrier trunk, by name (routing by prefix comes later)."""
+async def outbound_trunk(tenant_id: UUID, business_id: UUID | None = None) -> TrunkTarget | None:
+    """The active carrier trunk a call of `business_id` goes out on: the business's own trunk,
+    else one shared by the tenant (no business), else any other; by kind and name within each
+    (routing by prefix comes later)."""
+    if business_id is not None:
+        preference = case(
+            (Trunk.business_id == business_id, 0), (Trunk.business_id.is_(None), 1), else_=2
+        )
+    else:
+        preference = case((Trunk.business_id.is_(None), 0), else_=1)
     async with tenant_session(tenant_id) as session:
         trunk = await session.scalar(
             select(Trunk)
             .where(Trunk.tenant_id == tenant_id, Trunk.is_active.is_(True))
-            .order_by(Trunk.kind, Trunk.name)
+            .order_by(preference, Trunk.kind, Trunk.name)
         )
     if trunk is None:
         return None
