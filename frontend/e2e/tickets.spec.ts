@@ -1,7 +1,10 @@
 // CRM-5 tickets against a real back end (tests/e2e/backend.py): an agent opens a complaint in
 // the portal's Tickets screen; the admin finds it by its coloured "Open" chip, assigns it to the
 // agent, works it through the status workflow, records the reply to the customer and resolves
-// it; the agent then sees it resolved with the whole history. Screenshots of each screen.
+// it; the agent then sees it resolved with the whole history. On the seat console, a call
+// offered to the agent (tests/e2e/seed_ticket_call.py, through the tenant's ACD) pops with the
+// caller's open tickets, and the agent opens one from the call. Screenshots of each screen.
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +12,9 @@ import { fileURLToPath } from "node:url";
 import { expect, request, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SHOTS = resolve(HERE, "../../test-artifacts/screenshots");
+const ROOT = resolve(HERE, "../..");
+const SHOTS = resolve(ROOT, "test-artifacts/screenshots");
+const python = process.env.PYTHON ?? resolve(ROOT, ".venv/bin/python");
 mkdirSync(SHOTS, { recursive: true });
 
 const run = Date.now().toString(36);
@@ -38,6 +43,9 @@ async function signedInPage(browser: Browser, baseURL: string, who: { email: str
   return context.newPage();
 }
 
+let tenantId = "";
+let queueId = "";
+
 test.beforeAll(async ({ baseURL }) => {
   const api = await request.newContext({ baseURL });
   try {
@@ -47,7 +55,18 @@ test.beforeAll(async ({ baseURL }) => {
       }),
     );
     await ok(await api.post("/api/v1/auth/login", { data: { tenant, email: admin.email, password: admin.password } }));
-    await ok(await api.post("/api/v1/users", { data: { email: agent.email, displayName: agent.name, role: "agent", password: agent.password } }));
+    const user = await ok<{ id: string }>(
+      await api.post("/api/v1/users", { data: { email: agent.email, displayName: agent.name, role: "agent", password: agent.password } }),
+    );
+    // The agent's seat and queue, for the console test.
+    tenantId = (await ok<{ tenantId: string }>(await api.get("/api/v1/auth/me"))).tenantId;
+    const business = await ok<{ id: string }>(await api.post("/api/v1/businesses", { data: { name: "Service" } }));
+    const ext = await ok<{ id: string }>(
+      await api.post("/api/v1/extensions", { data: { number: "3001", password: "Sip-Secret-3001x", seatType: "webrtc", userId: user.id, businessId: business.id } }),
+    );
+    const profile = await ok<{ id: string }>(await api.post("/api/v1/acd/agents", { data: { userId: user.id, businessId: business.id, extensionId: ext.id } }));
+    queueId = (await ok<{ id: string }>(await api.post("/api/v1/acd/queues", { data: { name: "Service", businessId: business.id, ringTimeout: 120 } }))).id;
+    await ok(await api.put(`/api/v1/acd/agents/${profile.id}/queues`, { data: [{ queueId }] }));
   } finally {
     await api.dispose();
   }
@@ -134,5 +153,43 @@ test("the agent sees it resolved, with its history, in Chinese too", async ({ br
   await row.getByTestId("ticket-open").click();
   await expect(page.getByTestId("ticket-history-item").last()).toContainText("已解决");
   await shot(page, "tickets-agent-zh");
+  await page.context().close();
+});
+
+test("the agent opens a ticket from the call on the screen pop", async ({ browser, baseURL }) => {
+  const page = await signedInPage(browser, baseURL!, agent);
+  await page.goto("/seat");
+  await expect(page.getByTestId("cti-connection")).toContainText("Connected");
+  await ok(await page.context().request.post("/api/v1/cti/sign-in", { data: { ready: true } }));
+  await expect(page.getByTestId("seat-state")).toHaveAttribute("data-state", "ready");
+
+  // The caller of the first ticket calls again: the pop lists that open ticket.
+  const port = new URL(baseURL!).port;
+  const seeded = JSON.parse(
+    execFileSync(python, [resolve(ROOT, "tests/e2e/seed_ticket_call.py"), "offer", tenantId, port, queueId, "+8613800138000"], { cwd: ROOT }).toString(),
+  ) as { callKey: string };
+  try {
+    const pop = page.getByTestId("screen-pop");
+    await expect(pop.getByTestId("pop-caller")).toHaveText("+8613800138000");
+    const panel = pop.getByTestId("pop-tickets");
+    await expect(panel.getByTestId("pop-ticket")).toHaveCount(0); // the first one is resolved
+    await panel.getByTestId("pop-ticket-new").click();
+    const form = page.getByTestId("ticket-form");
+    await expect(form.getByTestId("ticket-form-phone")).toHaveText("+8613800138000");
+    await form.getByTestId("ticket-subject").fill(`Asks about the engineer visit ${run}`);
+    await shot(page, "tickets-seat-new-from-call");
+    await form.getByRole("button", { name: "Create" }).click();
+    await expect(panel.getByTestId("pop-ticket")).toHaveCount(1);
+    await expect(panel.getByTestId("pop-ticket")).toContainText(`Asks about the engineer visit ${run}`);
+    await expect(panel.getByTestId("ticket-status")).toHaveText("Open");
+    await shot(page, "tickets-seat-pop");
+  } finally {
+    execFileSync(python, [resolve(ROOT, "tests/e2e/seed_ticket_call.py"), "hangup", tenantId, port, seeded.callKey], { cwd: ROOT });
+  }
+  // The ticket carries the call it was opened on.
+  const list = await ok<{ items: { callKey: string | null; phone: string }[] }>(
+    await page.context().request.get("/api/v1/tickets", { params: { callKey: seeded.callKey } }),
+  );
+  expect(list.items.map((t) => [t.callKey, t.phone])).toEqual([[seeded.callKey, "+8613800138000"]]);
   await page.context().close();
 });
