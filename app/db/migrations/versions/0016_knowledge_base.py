@@ -2,6 +2,12 @@
 business, with an optional audio recording, searched through an n-gram tsvector (Chinese too,
 app/crm/search_text.py) with a GIN index.
 
+Search runs through `kb_article_search(tsquery)`, a SECURITY DEFINER function owned by
+fastline_router (as the routing functions of 0002 are): under forced RLS Postgres will not use an
+index for a non-leakproof operator such as `@@` (measured: a sequential scan, ~290 ms on 20,000
+articles); the function reads only the caller's tenant (`app.tenant_id`, as the RLS policy does)
+with the GIN index, and returns ids the app then reads under RLS.
+
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-11-26 01:00:00.000000
@@ -11,12 +17,31 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app.db.rls import drop_tenant_table_rls, tenant_table_columns, tenant_table_rls
+from app.db.rls import (
+    TENANT_EXPR,
+    drop_tenant_table_rls,
+    tenant_table_columns,
+    tenant_table_rls,
+)
 
 revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
+
+
+SEARCH_SQL = [
+    "GRANT SELECT (tenant_id, id, search_vector) ON kb_article TO fastline_router",
+    "CREATE POLICY router_read ON kb_article FOR SELECT TO fastline_router USING (true)",
+    f"""
+    CREATE FUNCTION kb_article_search(p_query tsquery) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+      SELECT id FROM kb_article
+      WHERE tenant_id = {TENANT_EXPR} AND search_vector @@ p_query
+    $$
+    """,  # noqa: S608 (a constant expression, no input)
+    "ALTER FUNCTION kb_article_search(tsquery) OWNER TO fastline_router",
+]
 
 
 def upgrade() -> None:
@@ -46,11 +71,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_kb_article_search", "kb_article", ["search_vector"], postgresql_using="gin")
     op.create_index("ix_kb_article_category", "kb_article", ["tenant_id", "category"])
-    for statement in tenant_table_rls("kb_article"):
+    for statement in tenant_table_rls("kb_article") + SEARCH_SQL:
         op.execute(statement)
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS kb_article_search(tsquery)")
+    op.execute("DROP POLICY IF EXISTS router_read ON kb_article")
     for statement in drop_tenant_table_rls("kb_article"):
         op.execute(statement)
     op.drop_table("kb_article")
