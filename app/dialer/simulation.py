@@ -16,6 +16,9 @@ Strategies:
 - `Progressive`: one line per idle agent, the agent reserved for it (never abandons);
 - `Predictive`: `PacingModel` decides every `decide_every` seconds and whenever an agent
   becomes idle, learning the campaign's statistics online as calls end;
+- `KnownOutcomes`: a diagnostic, not a dialer: `Predictive` told which leads a person will
+  answer (it skips the others), not when, nor when agents free up; it measures what the coin
+  flip of every dial costs (the oracle's main advantage, see `app/dialer/pacing.py`);
 - `Oracle`: clairvoyant. It knows which leads a person will answer and after how long, and
   when each agent will be free, so it dials exactly so that a person answers the moment an
   agent frees up (skipping every lead that would not be answered). An upper bound, not a
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -307,6 +311,7 @@ class Predictive:
         self.decide_every = decide_every
         self._last = -math.inf
         self.decisions = 0
+        self.decide_seconds: list[float] = []  # CPU time of each `decide` call
 
     def start(self, sim: CampaignSim) -> None:
         sim.model = self.model
@@ -320,10 +325,17 @@ class Predictive:
             return
         self._last = sim.now
         self.decisions += 1
-        decision = self.model.decide(sim.now, self.snapshot(sim))
+        snapshot = self.snapshot(sim)
+        started = time.thread_time()  # CPU time: other processes on the machine do not count
+        decision = self.model.decide(sim.now, snapshot)
+        self.decide_seconds.append(time.thread_time() - started)
         idle = iter(sim.idle_agents())
         for _ in range(decision.lines):
+            self.next_lead(sim)
             sim.dial(next(idle, None) if decision.reserve_agents else None)
+
+    def next_lead(self, sim: CampaignSim) -> None:
+        """Called before each line is dialled (the next lead in file order)."""
 
     @staticmethod
     def snapshot(sim: CampaignSim) -> CampaignSnapshot:
@@ -335,6 +347,14 @@ class Predictive:
             ringing=ringing,
             waiting_answered=len(sim.waiting),
         )
+
+
+class KnownOutcomes(Predictive):
+    """Our pacer, dialling only the leads a person will answer (a diagnostic bound)."""
+
+    def next_lead(self, sim: CampaignSim) -> None:
+        while sim.leads.fate[sim.next_lead] != Fate.HUMAN:
+            sim.next_lead += 1
 
 
 class Oracle:

@@ -3,6 +3,9 @@ the predictive pacer beats progressive on a simulated campaign (DIAL-2, DIAL-4).
 
 from __future__ import annotations
 
+import json
+import time
+
 import numpy as np
 import pytest
 
@@ -14,6 +17,7 @@ from app.dialer.pacing import (
     CapPolicy,
     PacingConfig,
     PacingModel,
+    _poisson_binomial,
 )
 from app.dialer.simulation import Oracle, Predictive, Progressive, SimConfig, run
 
@@ -194,3 +198,94 @@ def test_simulated_rolling_hour_never_goes_over_the_cap(agents: int) -> None:
     assert predictive.max_window_rate <= 0.03  # ...but no rolling hour went over the cap
     oracle = run(cfg, Oracle())
     assert predictive.talk_minutes_per_agent_hour < oracle.talk_minutes_per_agent_hour
+
+
+@pytest.mark.feature("DIAL-4")
+def test_the_room_counts_the_answers_about_to_leave_the_rolling_window() -> None:
+    # 100 answered calls 59 minutes ago, then one abandoned: the window is at 1% now, but in
+    # a few minutes those 100 calls leave it and the abandoned one is most of what is left.
+    ledger = AbandonmentLedger(3600.0)
+    for i in range(100):
+        ledger.record(float(i), abandoned=False)
+    ledger.record(3500.0, abandoned=True)
+    now = 3540.0
+    assert ledger.rate(now) == pytest.approx(1 / 101)
+    assert ledger.spare(now, 0.03) > 2  # the window of now alone would take two more
+    assert ledger.lasting_room(now, 0.03) < 0  # the coming windows cannot take one
+    model = _trained(PacingConfig(abandon_cap=0.03))
+    model.ledger = ledger
+    decision = model.decide(now, _snapshot(idle=3, talk=[], wrap=[14.0] * 10))
+    assert (decision.mode, decision.reserve_agents, decision.lines) == ("capped", True, 3)
+
+
+@pytest.mark.feature("DIAL-4")
+def test_little_room_under_the_cap_means_careful_lines_not_one_per_agent() -> None:
+    # 200 answered, 5 abandoned: 1 more fits under 3%, too few for risky lines (1.5 kept in
+    # hand, answers on their way), but enough for lines that almost surely reach an agent.
+    snap = _snapshot(idle=6, talk=[200.0] * 14, wrap=[])
+    model = _trained(PacingConfig(abandon_cap=0.03))
+    model.ledger = AbandonmentLedger(3600.0)
+    _answers(model, at=0.0, count=200, abandoned=5)
+    roomy = _trained(PacingConfig(abandon_cap=0.03))
+    assert model.cap_room(1.0, snap) < 0 < roomy.cap_room(1.0, snap)
+    careful, free = model.decide(1.0, snap), roomy.decide(1.0, snap)
+    assert careful.mode == "careful" and not careful.reserve_agents
+    assert 6 < careful.lines < free.lines  # more than 1:1, fewer than with room to spare
+    assert careful.line_risk <= 0.1 * model.config.target_abandon_rate
+    # Turned off: one reserved line per idle agent, as before.
+    strict = _trained(PacingConfig(abandon_cap=0.03, careful_risk=0.0))
+    strict.ledger = model.ledger
+    assert (strict.decide(1.0, snap).mode, strict.decide(1.0, snap).lines) == ("capped", 6)
+
+
+@pytest.mark.feature("DIAL-2")
+def test_learned_pacing_state_survives_a_restart() -> None:
+    model = _trained()
+    model.ledger = AbandonmentLedger(3600.0)
+    _answers(model, at=100.0, count=150, abandoned=2)
+    model.threshold = 0.031
+    saved = json.loads(json.dumps(model.to_dict(now=1000.0)))  # what Redis would hold
+    # The new process's clock starts elsewhere; 60 s passed while it restarted.
+    restored = PacingModel.from_dict(saved, now=5.0, offline=60.0)
+    assert restored.threshold == 0.031
+    assert restored.ledger.counts(5.0) == (150, 2)
+    snap = _snapshot(idle=2, talk=[80.0, 150.0] * 5, wrap=[3.0, 9.0])
+    before, after = model.decide(1060.0, snap), restored.decide(5.0, snap)
+    assert after.mode == "predictive"  # no 1:1 warm-up after the restart
+    assert (after.lines, after.line_risk) == (before.lines, pytest.approx(before.line_risk))
+    assert PacingModel().decide(5.0, snap).mode == "progressive"  # what a restart cost before
+    # Down for an hour: the old window is gone, the learnt distributions are not.
+    late = PacingModel.from_dict(saved, now=5.0, offline=3600.0)
+    assert late.ledger.counts(5.0) == (0, 0) and len(late.stats.talk_times) == 200
+    for bad in ({**saved, "version": 99}, {**saved, "talkTimes": [-1.0]}, {"version": 1}):
+        with pytest.raises(ValueError):
+            PacingModel.from_dict(bad, now=5.0)
+
+
+@pytest.mark.feature("DIAL-2")
+def test_forecast_is_exact_and_fast_for_a_hundred_agents() -> None:
+    # The count of answers among calls with different chances: the pairwise (FFT) product
+    # equals the textbook one-call-at-a-time sum.
+    probs = np.random.default_rng(3).random((3, 157)) ** 3
+    exact = np.zeros((3, 158))
+    exact[:, 0] = 1.0
+    for col in range(probs.shape[1]):
+        moved = exact * probs[:, col : col + 1]
+        exact -= moved
+        exact[:, 1:] += moved[:, :-1]
+    assert np.abs(_poisson_binomial(probs) - exact).max() < 1e-12
+    # decide() for 100 agents (callcontrol asks every second per campaign): CPU time.
+    model, rng = _trained(), np.random.default_rng(4)
+    timings = []
+    for i in range(60):
+        talk = list(rng.uniform(0, 300, 80))
+        snap = CampaignSnapshot(
+            idle_agents=int(rng.integers(0, 10)),
+            busy_agents=[BusyAgent(AgentPhase.TALK, e) for e in talk]
+            + [BusyAgent(AgentPhase.WRAP_UP, e) for e in rng.uniform(0, 20, 15)],
+            ringing=list(rng.uniform(0, 29, 60)),
+        )
+        started = time.thread_time()
+        model.decide(float(i), snap)
+        timings.append(time.thread_time() - started)
+    assert float(np.median(timings)) < 0.005
