@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import TenantOwned
+from app.lib.sealed import Sealed
 
 
 class ApiClient(TenantOwned):
@@ -45,15 +46,16 @@ class ApiClient(TenantOwned):
 
 
 class WebhookEndpoint(TenantOwned):
-    """Where a tenant wants its events POSTed. The signing secret is kept as is (HMAC needs
-    it; RLS keeps it in its tenant) and is returned only once, at creation."""
+    """Where a tenant wants its events POSTed. The signing secret is sealed at rest (HMAC
+    needs it in clear, so it cannot be a hash: app/lib/sealed.py; RLS keeps it in its tenant)
+    and is returned only once, at creation."""
 
     __tablename__ = "webhook_endpoint"
 
     url: Mapped[str] = mapped_column(String(2000))
     description: Mapped[str] = mapped_column(String(200), default="")
     event_types: Mapped[list[str]] = mapped_column(JSONB, default=list)
-    secret: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(Sealed())
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

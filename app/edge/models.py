@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import TenantOwned
+from app.lib.sealed import Sealed
 
 
 class Trunk(TenantOwned):
@@ -28,8 +29,8 @@ class Trunk(TenantOwned):
     transport: Mapped[str] = mapped_column(String(5), default="udp")
     source_ips: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     username: Mapped[str] = mapped_column(String(100), default="")
-    # Needed in clear to answer the carrier's digest challenge (UAC side).
-    password: Mapped[str] = mapped_column(String(200), default="")
+    # Needed in clear to answer the carrier's digest challenge (UAC side): sealed at rest.
+    password: Mapped[str] = mapped_column(Sealed(), default="")
     caller_id: Mapped[str] = mapped_column(String(32), default="")
     max_channels: Mapped[int] = mapped_column(Integer, default=30)
     business_id: Mapped[UUID | None] = mapped_column(nullable=True)
