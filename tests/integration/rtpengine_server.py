@@ -126,7 +126,10 @@ def start_rtpengine(workdir: Path, dtmf_port: int | None = None,
     ports = _free_port_range()
     cmd = rtpengine_command(workdir, ng_port, dtmf, ports, extra)
     log = (workdir / "rtpengine.log").open("ab")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    # Run in its workdir: rtpengine 10.5 can crash on exit while freeing recorded calls (in
+    # recording_finish), and its core file then lands there, not in the caller's directory.
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            cwd=workdir)  # fmt: skip
     log.close()
     deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
