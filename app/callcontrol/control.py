@@ -526,15 +526,21 @@ class CallControl:
 
     async def stop_audio(self, tenant_id: UUID, args: dict[str, Any]) -> dict[str, Any]:
         session = self._session(tenant_id, args)
-        state, _, agent = self._bridged(session)
+        state, _, _ = self._bridged(session)
+        return {"stopped": await self._audio_off(session, state)}
+
+    async def _audio_off(self, session: CallSession, state: CallControlState) -> bool:
+        """Stop a knowledge-base recording, the agent heard again: on request, and before a
+        transfer, conference or listen-in re-points the call's media."""
         if not state.stop_playing():
-            return {"stopped": False}
+            return False
         with contextlib.suppress(RtpengineError):  # it may have just played out
             await self.ng.stop_media(session.media_id, CUSTOMER_TAG)
-        if not state.muted and not state.held:
+        agent = session.legs.get(state.agent_tag)
+        if agent is not None and not state.muted and not state.held:
             await self.ng.unblock_media(session.media_id, await self._ingress(session, agent))
         await self._event(session, "call.audio_ended", stopped="1")
-        return {"stopped": True}
+        return True
 
     async def _played(self, session: CallSession, state: CallControlState, agent_tag: str,
                       ingress: str, seconds: float) -> None:  # fmt: skip
@@ -664,6 +670,7 @@ class CallControl:
         state, customer, agent = self._bridged(session)
         if state.consult is not None or state.room is not None or state.queue_consult:
             raise CommandFailed(409, "Finish the transfer or conference in progress first.")
+        await self._audio_off(session, state)
         mode = str(args.get("mode") or "blind")
         if str(args.get("targetKind") or "") in ("queue", "ivr"):
             return await self._transfer_on(session, state, customer, agent, args, mode)
@@ -885,6 +892,7 @@ class CallControl:
         state, customer, agent = self._bridged(session)
         if state.consult is not None or state.room is not None or state.held:
             raise CommandFailed(409, "Finish the hold, transfer or conference first.")
+        await self._audio_off(session, state)
         flow_id, document = await self._flow(tenant_id, str(args.get("flowId") or ""))
         tag = state.next_tag("v")
         # The caller hears only the flow; the agent, blocked (rtpengine still forwards an
@@ -936,6 +944,7 @@ class CallControl:
         state, _, _ = self._bridged(session)
         if state.held or state.consult is not None:
             raise CommandFailed(409, "Take the customer off hold first.")
+        await self._audio_off(session, state)
         target = await self._target(tenant_id, args)
         room = await self._room(session, state, Mode.CONFERENCE)
         tag = state.next_tag("p")
@@ -949,6 +958,7 @@ class CallControl:
         state, _, _ = self._bridged(session)
         if state.room is not None and state.room.mode is Mode.CONFERENCE:
             raise CommandFailed(409, "The call is a conference: join it instead.")
+        await self._audio_off(session, state)
         if state.room is not None and SUPERVISOR_TAG in state.room.participants:
             state.room.set_mode(mode)
             return {"mode": mode.value, "state": "connected"}

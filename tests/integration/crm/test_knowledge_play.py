@@ -15,9 +15,14 @@ import pytest
 from app.callcontrol.b2bua import B2bua
 from app.callcontrol.media.g711 import Law, decode
 from app.callcontrol.media.tones import band_energy
+from app.db.session import tenant_session
+from app.lib.redis import get_redis
+from app.seats.cti_commands import call_command
+from app.seats.services import create_extension
 from tests.integration.calls import conftest as rig
 from tests.integration.calls import test_cti_control_redirect as redirect
-from tests.integration.calls.cti_phones import AGENT, CUSTOMER, Phones, Talking, listen
+from tests.integration.calls.cti_phones import AGENT, CUSTOMER, THIRD, Phones, Talking, listen
+from tests.integration.calls.ivr_live_helpers import wait_for
 from tests.integration.calls.sipp_calls import SIPP_AVAILABLE
 from tests.integration.calls.test_cti_control_redirect import QueueCall, events_of
 from tests.integration.crm.test_knowledge_api import tone_wav
@@ -163,3 +168,32 @@ async def test_refusals_are_problem_json(
     article = await article_with_audio(client, line.tenant.headers)
     r = await play(client, line.tenant.headers, article)
     assert r.status_code == 404 and "agent profile" in r.json()["detail"]
+
+
+@pytest.mark.feature("SEAT-6")
+async def test_a_conference_started_while_it_plays_stops_the_recording(
+    b2bua: B2bua, client: httpx.AsyncClient, queue_call: QueueCall, phones: Phones,
+) -> None:  # fmt: skip
+    line, first = queue_call.line, queue_call.first
+    async with tenant_session(line.tenant.tenant_id) as db:
+        await create_extension(db, line.tenant.tenant_id, "103", "Seat-Pass-103")
+    third = await phones.add("103")
+    customer, own = queue_call.customer.peer, phones.peers[first.extension]
+    assert customer is not None
+    article = await article_with_audio(client, line.tenant.headers)
+    talking = Talking((customer, CUSTOMER), (own, AGENT), (third, THIRD))
+    try:
+        assert (await play(client, first.headers, article)).status_code == 200
+        assert AGENT not in await listen(customer, seconds=0.4)
+        reply = await call_command(get_redis(), line.tenant.tenant_id, "conference",
+                                   {"callId": queue_call.key, "targetKind": "extension",
+                                    "target": "103"})  # fmt: skip
+        assert reply.ok, reply.error
+        await wait_for(lambda: "103" in phones.answered, limit=10)
+        joined = asyncio.get_running_loop().time()
+        assert await listen(customer) == {AGENT, THIRD}, "the agent is heard in the conference"
+        assert share(customer, joined + 0.3, joined + 1.1, ARTICLE_TONE)[1] < 0.02
+    finally:
+        await talking.stop()
+    stops = await events_of(line, queue_call.key, "call.audio_ended")
+    assert [e["stopped"] for e in stops] == ["1"]
