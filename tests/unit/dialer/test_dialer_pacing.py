@@ -289,3 +289,18 @@ def test_forecast_is_exact_and_fast_for_a_hundred_agents() -> None:
         model.decide(float(i), snap)
         timings.append(time.thread_time() - started)
     assert float(np.median(timings)) < 0.005
+
+
+@pytest.mark.feature("DIAL-4")
+def test_no_risky_line_while_not_one_abandonment_fits_whatever_the_reserves() -> None:
+    # A new campaign's window: 30 answered calls, none abandoned. One abandonment would be
+    # 1/31 = 3.2%: even with no reserve configured, only reserved lines.
+    snap = _snapshot(idle=3, talk=[], wrap=[14.0] * 10)
+    model = _trained(PacingConfig(abandon_cap=0.03, cap_reserve=0.0, cap_burst=0.0))
+    model.ledger = AbandonmentLedger(3600.0)
+    _answers(model, at=0.0, count=30)
+    assert model.ledger.lasting_room(1.0, 0.03) < 1 <= model.ledger.lasting_room(1.0, 0.06)
+    decision = model.decide(1.0, snap)
+    assert (decision.mode, decision.reserve_agents, decision.lines) == ("capped", True, 3)
+    _answers(model, at=0.5, count=10)  # 40 answered: one abandonment now fits (1/41 = 2.4%)
+    assert model.decide(1.0, snap).mode in ("predictive", "careful")
