@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import time
@@ -65,6 +66,7 @@ from app.dialer.models import Campaign, CampaignMode, CampaignStatus, Lead, Outc
 from app.dialer.pacing import AgentPhase, BusyAgent, CampaignSnapshot, PacingModel
 from app.edge.models import Trunk
 from app.lib.events import add_event
+from app.lib.keys import tenant_key
 from app.seats.acd import (
     Acd,
     AcdError,
@@ -87,6 +89,14 @@ ABANDON_FILE = "dialer-abandon.wav"
 # The built-in abandonment message until the campaign names a recorded prompt: two soft notes.
 ABANDON_TONES = ((523.25, 0.4), (392.0, 0.6))
 DIALLING_MODES = (CampaignMode.PROGRESSIVE, CampaignMode.PREDICTIVE, CampaignMode.NOTIFICATION)
+
+
+PACING_TTL = 7 * 24 * 3600  # a saved pacing state outlives a long pause, not a forgotten one
+
+
+def pacing_key(tenant_id: UUID, campaign_id: UUID) -> str:
+    """JSON {savedAt: epoch seconds, state: PacingModel.to_dict()} of a predictive campaign."""
+    return tenant_key(tenant_id, "dialer", "pacing", str(campaign_id))
 
 
 def queue_id_for(campaign_id: UUID) -> str:
@@ -183,6 +193,10 @@ class DialerRuntime:
                 await task
         if self._attempts:
             await asyncio.wait(list(self._attempts), timeout=wait)
+        try:
+            await self.save_pacing()  # with the outcomes of the attempts that just ended
+        except Exception:  # a dead Redis must not stop the shutdown
+            log.exception("pacing state not saved")
 
     async def _run(self) -> None:
         while True:
@@ -222,14 +236,44 @@ class DialerRuntime:
                     if live.audio_of != audio_settings(c):  # TTS rendered once per campaign
                         live.audio, live.audio_of = await campaign_audio(c), audio_settings(c)
                     if c.mode == CampaignMode.PREDICTIVE and live.model is None:
-                        live.model = PacingModel(pacing_config(c))
+                        live.model = await self._restored_model(c)
                     self.campaigns[c.id] = live
                 session.expunge_all()
+        await self.save_pacing()
         for cid in [cid for cid in self.campaigns if cid not in seen]:
             del self.campaigns[cid]  # paused or finished: calls in flight run to their end
         for live in self.campaigns.values():
             await self._ensure_queue(live)
             self._ensure_timer(live.tenant_id)
+
+    # -- the pacer's learnt state survives a restart (Redis) ----------------------------------
+
+    async def _restored_model(self, c: Campaign) -> PacingModel:
+        """The campaign's pacer, going on from what it had learnt before this process started
+        (another node's or an earlier run's, saved by `save_pacing`), else a fresh one (1:1
+        warm-up). The time spent offline ages the rolling abandonment window."""
+        raw = await self.redis.get(pacing_key(c.tenant_id, c.id))
+        if raw:
+            try:
+                saved = json.loads(raw)
+                offline = max(0.0, time.time() - float(saved["savedAt"]))
+                return PacingModel.from_dict(
+                    saved["state"], time.monotonic(), pacing_config(c), offline=offline
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning("campaign %s: pacing state not restored: %s", c.id, exc)
+        return PacingModel(pacing_config(c))
+
+    async def save_pacing(self) -> None:
+        """Every predictive campaign's learnt pacing state, at each refresh and on close."""
+        models = [(live, live.model) for live in self.campaigns.values() if live.model]
+        if not models:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for live, model in models:
+                saved = {"savedAt": time.time(), "state": model.to_dict(time.monotonic())}
+                pipe.set(pacing_key(live.tenant_id, live.id), json.dumps(saved), ex=PACING_TTL)
+            await pipe.execute()
 
     async def _abandon_prompt(self, c: Campaign) -> Path:
         if c.abandon_prompt_id is not None:
