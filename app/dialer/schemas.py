@@ -63,9 +63,9 @@ class CampaignIn(Camel):
     group_ids: list[UUID] = []
     retry_rules: dict[str, RetryRuleIn] = {}
     max_attempts: Annotated[int, msgspec.Meta(ge=1, le=50)] = 5
-    target_abandon_rate: Annotated[float, msgspec.Meta(gt=0, le=0.2)] = 0.03
+    target_abandon_rate: Annotated[float, msgspec.Meta(gt=0, le=0.2)] = 0.02  # as benched
     manual_ratio: Annotated[float, msgspec.Meta(ge=1, le=20)] | None = None
-    max_ratio: Annotated[float, msgspec.Meta(ge=1, le=20)] = 3.0
+    max_ratio: Annotated[float, msgspec.Meta(ge=1, le=20)] = 6.0
     abandon_prompt_id: UUID | None = None
     min_ring_seconds: Annotated[float, msgspec.Meta(ge=0, le=120)] = 15.0
     script: Annotated[str, msgspec.Meta(max_length=20_000)] = ""
