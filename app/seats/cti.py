@@ -18,13 +18,15 @@ from typing import Any
 from uuid import UUID
 
 from redis.asyncio import Redis
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.callcontrol.live import call_key_name
 from app.calls import masking
-from app.calls.models import CallRecord
+from app.calls.models import CallRecord, Recording
 from app.db.session import tenant_session
+from app.dialer.numbers import NumberError
+from app.dialer.numbers import normalize as normalize_number_parts
 from app.lib.keys import tenant_key
 from app.lib.numbers import InvalidNumberError, normalize_number
 from app.lib.problems import Problem
@@ -480,7 +482,7 @@ class AgentFeed:
 
 async def screen_pop(redis: Redis, ctx: AgentContext, fields: dict[str, str]) -> dict[str, Any]:
     """What is known of an offered call: caller, queue, IVR path and variables, and the
-    previous calls of the same number (from call records)."""
+    previous calls of the same customer (SEAT-8, see `previous_calls`)."""
     call_id = fields.get("call", "")
     acd_call = await redis.hgetall(tenant_key(ctx.tenant_id, "acd", "call", call_id))  # type: ignore[misc]
     live = await redis.hgetall(call_key_name(ctx.tenant_id, call_id))  # type: ignore[misc]
@@ -499,7 +501,13 @@ async def screen_pop(redis: Redis, ctx: AgentContext, fields: dict[str, str]) ->
             "variables": _json_field(live.get("ivrVars"), {}),
             "dtmf": live.get("dtmf", ""),
         },
-        "previousCalls": await previous_calls(ctx.tenant_id, number, call_id),
+        "previousCalls": await previous_calls(
+            ctx.tenant_id,
+            number,
+            call_id,
+            viewer=ctx.profile.user_id,
+            lead_id=live.get("leadId", ""),
+        ),
     }
     if live.get("leadId"):  # DIAL-7: a campaign call; the console fetches record and script
         pop["lead"] = {"id": live["leadId"], "campaignId": live.get("campaignId", "")}
@@ -515,21 +523,90 @@ def _json_field(raw: str | None, default: Any) -> Any:
         return default
 
 
-async def previous_calls(tenant_id: UUID, number: str, current: str) -> list[dict[str, Any]]:
+async def previous_calls(
+    tenant_id: UUID,
+    number: str,
+    current: str,
+    *,
+    viewer: UUID | None = None,
+    lead_id: str = "",
+) -> list[dict[str, Any]]:
+    """SEAT-8: the last `PREVIOUS_CALLS` calls of the same customer, newest first, in one query:
+    when, direction, answered, the agent's name and extension, talk time, the wrap-up (code,
+    label, note; else a campaign call's dialer disposition) and, when `viewer` may play it, the
+    call's ready recording (REC-2's rule for agents: their own calls only; the others' calls are
+    listed without one). No customer number is returned (DIAL-6); numbers in a note are masked.
+
+    The number is matched in its stored forms (as received, E.164, national). A campaign call's
+    pop carries a masked number, which matches thousands of customers: then the lead's calls
+    (its attempts, and calls from or to its real number, which never leaves the database) are
+    listed, and a masked number without a lead lists nothing."""
+    from app.calls.wrapup import DEFAULT_CODES, CallWrapup, WrapupCode
+    from app.dialer.models import Lead, LeadAttempt
+
     if not number:
         return []
-    async with tenant_session(tenant_id) as session:
-        rows = await session.scalars(
-            select(CallRecord)
-            .where(
-                CallRecord.tenant_id == tenant_id,
-                or_(CallRecord.from_number == number, CallRecord.to_number == number),
-                CallRecord.call_key != current,
-            )
-            .order_by(CallRecord.arrived_at.desc())
-            .limit(PREVIOUS_CALLS)
+    t = tenant_id
+    if "*" in number:
+        try:
+            lead = UUID(lead_id)
+        except ValueError:
+            return []
+        phone = select(Lead.phone).where(Lead.tenant_id == t, Lead.id == lead).scalar_subquery()
+        national = func.regexp_replace(phone, r"^\+86", "")
+        attempts = select(LeadAttempt.call_key).where(
+            LeadAttempt.tenant_id == t, LeadAttempt.lead_id == lead
         )
-        return [
+        same_customer = or_(
+            CallRecord.call_key.in_(attempts),
+            CallRecord.from_number.in_([phone, national]),
+            CallRecord.to_number.in_([phone, national]),
+        )
+    else:
+        forms = _number_forms(number)
+        same_customer = or_(CallRecord.from_number.in_(forms), CallRecord.to_number.in_(forms))
+    attempt_disposition = (
+        select(LeadAttempt.disposition)
+        .where(LeadAttempt.tenant_id == t, LeadAttempt.call_key == CallRecord.call_key)
+        .order_by(LeadAttempt.started_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    playable = and_(
+        Recording.tenant_id == t,
+        Recording.call_key == CallRecord.call_key,
+        Recording.status == "ready",
+        CallRecord.agent_user_id.is_not(None),
+        CallRecord.agent_user_id == viewer,
+    )
+    stmt = (
+        select(
+            CallRecord,
+            User.display_name,
+            CallWrapup.code,
+            CallWrapup.note,
+            WrapupCode.label,
+            attempt_disposition,
+            Recording.id,
+        )
+        .outerjoin(User, and_(User.tenant_id == t, User.id == CallRecord.agent_user_id))
+        .outerjoin(
+            CallWrapup,
+            and_(CallWrapup.tenant_id == t, CallWrapup.call_key == CallRecord.call_key),
+        )
+        .outerjoin(WrapupCode, and_(WrapupCode.tenant_id == t, WrapupCode.code == CallWrapup.code))
+        .outerjoin(Recording, playable)
+        .where(CallRecord.tenant_id == t, same_customer, CallRecord.call_key != current)
+        .order_by(CallRecord.arrived_at.desc(), CallRecord.id)
+        .limit(PREVIOUS_CALLS)
+    )
+    default_labels = {c.code: c.label for c in DEFAULT_CODES}
+    async with tenant_session(tenant_id) as session:
+        rows = (await session.execute(stmt)).all()
+    out = []
+    for r, agent_name, code, note, label, attempt, recording_id in rows:
+        disposition = code or attempt or None
+        out.append(
             {
                 "callKey": r.call_key,
                 "direction": r.direction,
@@ -537,13 +614,44 @@ async def previous_calls(tenant_id: UUID, number: str, current: str) -> list[dic
                 "answered": r.answered_at is not None,
                 "extension": r.extension,
                 "agentUserId": str(r.agent_user_id) if r.agent_user_id else None,
+                "agentName": agent_name,
                 "durationSeconds": _duration(r),
+                "talkSeconds": _talk(r),
+                "disposition": disposition,
+                "dispositionLabel": (label or default_labels.get(code or "") or disposition)
+                if disposition
+                else None,
+                "note": masking.mask_text(note) if note else None,
+                "recordingId": str(recording_id) if recording_id else None,
+                "audioUrl": f"/api/v1/recordings/{recording_id}/audio" if recording_id else None,
             }
-            for r in rows
-        ]
+        )
+    return out
+
+
+def _number_forms(number: str) -> list[str]:
+    """The forms a customer's number may be stored in: as received, E.164, national digits
+    (and with the trunk 0 for fixed lines)."""
+    forms = {number}
+    try:
+        parsed = normalize_number_parts(number)
+    except NumberError:
+        return sorted(forms)
+    forms |= {parsed.e164, parsed.national}
+    if parsed.country_code == "86" and not parsed.national.startswith("1"):
+        forms.add("0" + parsed.national)
+    return sorted(forms)
 
 
 def _duration(r: CallRecord) -> float | None:
+    """Seconds from answer (by the IVR or an agent) to hang-up."""
     if r.answered_at is None or r.ended_at is None:
         return None
     return round((r.ended_at - r.answered_at).total_seconds(), 1)
+
+
+def _talk(r: CallRecord) -> float | None:
+    """Talk time as the portal counts it (bridged to an agent -> ended); None if never bridged."""
+    if r.bridged_at is None or r.ended_at is None:
+        return None
+    return round(max(0.0, (r.ended_at - r.bridged_at).total_seconds()), 1)
