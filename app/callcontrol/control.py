@@ -306,7 +306,9 @@ class CallControl:
         assert customer is not None and agent is not None
         return state, customer, agent
 
-    async def _target(self, tenant_id: UUID, args: dict[str, Any]) -> Target:
+    async def _target(
+        self, tenant_id: UUID, args: dict[str, Any], business_id: UUID | None = None
+    ) -> Target:
         kind = str(args.get("targetKind") or "extension")
         target = str(args.get("target") or "")
         domain = await routing.sip_domain(tenant_id)
@@ -318,7 +320,7 @@ class CallControl:
             except ValueError as exc:
                 raise CommandFailed(400, f"target of kind {kind} is a user id") from exc
         elif kind == "external":
-            return await self._external(tenant_id, target)
+            return await self._external(tenant_id, target, business_id)
         elif kind in ("queue", "ivr"):
             # A transfer takes them (redirect.py); a queue or a flow is nobody to talk to.
             raise CommandFailed(400, f"A {kind} cannot join a conference: transfer to it.")
@@ -334,10 +336,12 @@ class CallControl:
         # The B2BUA's own rule for ringing a seat (config flag while SIPp stands in for seats).
         return self.b2bua.config.webrtc_seats and seat.seat_type == "webrtc"
 
-    async def _external(self, tenant_id: UUID, number: str) -> Target:
+    async def _external(
+        self, tenant_id: UUID, number: str, business_id: UUID | None = None
+    ) -> Target:
         if not re.fullmatch(r"\+?[0-9]{3,20}", number):
             raise CommandFailed(400, "An external target is a phone number.")
-        trunk = await routing.outbound_trunk(tenant_id)
+        trunk = await routing.outbound_trunk(tenant_id, business_id)  # the call's business
         if trunk is None:
             raise CommandFailed(409, "Your company has no outbound trunk.")
         auth = (trunk.username, trunk.password) if trunk.username else None
@@ -674,7 +678,7 @@ class CallControl:
         mode = str(args.get("mode") or "blind")
         if str(args.get("targetKind") or "") in ("queue", "ivr"):
             return await self._transfer_on(session, state, customer, agent, args, mode)
-        target = await self._target(tenant_id, args)
+        target = await self._target(tenant_id, args, session.call.business_id)
         tag = state.next_tag("x")
         if mode == "blind":
             await self._release(session, agent)
@@ -945,7 +949,7 @@ class CallControl:
         if state.held or state.consult is not None:
             raise CommandFailed(409, "Take the customer off hold first.")
         await self._audio_off(session, state)
-        target = await self._target(tenant_id, args)
+        target = await self._target(tenant_id, args, session.call.business_id)
         room = await self._room(session, state, Mode.CONFERENCE)
         tag = state.next_tag("p")
         await self._invite_into_room(session, room, tag, Role.CUSTOMER, target)

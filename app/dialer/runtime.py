@@ -563,7 +563,7 @@ async def active_tenants() -> list[UUID]:
 
 async def _trunk(session: AsyncSession, c: Campaign) -> routing.TrunkTarget | None:
     if c.trunk_id is None:
-        return await routing.outbound_trunk(c.tenant_id)
+        return await routing.outbound_trunk(c.tenant_id, c.business_id)
     trunk = await session.scalar(
         select(Trunk).where(Trunk.tenant_id == c.tenant_id, Trunk.id == c.trunk_id)
     )
