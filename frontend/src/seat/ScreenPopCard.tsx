@@ -1,11 +1,13 @@
-// SEAT-6 screen pop: what the CTI socket's `offer` says about the call. Numbers are shown as
+// SEAT-6/SEAT-8 screen pop: what the CTI socket's `offer` says about the call, the caller's
+// previous calls (with the agent's own recordings playable), tickets. Numbers are shown as
 // the server sends them (masked for roles that may not see them).
-import { Card, List, Stack, Table, Text, Title } from "@mantine/core";
+import { Card, List, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../api/client";
 
+import { PreviousCallsTable } from "./PreviousCallsTable";
 import type { ScreenPop } from "./state";
 import { TicketsPanel } from "./TicketsPanel";
 
@@ -66,26 +68,12 @@ export function ScreenPopCard({ pop }: { pop: ScreenPop | null }) {
           )}
           {pop.lead?.id && <LeadPop leadId={pop.lead.id} />}
           <TicketsPanel callId={pop.callId} />
-          <Text fw={600}>{t("seat.pop.previous")}</Text>
           {pop.previousCalls.length === 0 ? (
             <Text size="sm" c="dimmed">
-              {t("seat.pop.noPrevious")}
+              {t("seat.pop.previous")}: {t("seat.pop.noPrevious")}
             </Text>
           ) : (
-            <Table>
-              <Table.Tbody>
-                {pop.previousCalls.map((call, i) => (
-                  <Table.Tr key={i}>
-                    {Object.entries(call)
-                      .filter(([k]) => k !== "id")
-                      .slice(0, 5)
-                      .map(([k, v]) => (
-                        <Table.Td key={k}>{cell(v)}</Table.Td>
-                      ))}
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <PreviousCallsTable calls={pop.previousCalls} />
           )}
         </Stack>
       )}

@@ -23,8 +23,27 @@ export interface QueueFlag {
   allBusy: boolean;
 }
 
+/** SEAT-8: an earlier call of the same customer, as the pop lists it (no customer number). */
 export interface PreviousCall {
-  [key: string]: unknown;
+  callKey: string;
+  direction: "inbound" | "outbound" | "internal" | string;
+  /** ISO 8601 with offset. */
+  arrivedAt: string;
+  answered: boolean;
+  extension: string | null;
+  agentUserId: string | null;
+  agentName: string | null;
+  /** Answer to hang-up; null if never answered. */
+  durationSeconds: number | null;
+  /** Bridged to an agent to hang-up (the portal's talk time); null if never bridged. */
+  talkSeconds: number | null;
+  disposition: string | null;
+  dispositionLabel: string | null;
+  /** The wrap-up note, numbers masked (DIAL-6). */
+  note: string | null;
+  /** Set only when this agent may play it (their own call): the recordings API's audio URL. */
+  recordingId: string | null;
+  audioUrl: string | null;
 }
 
 export interface ScreenPop {
