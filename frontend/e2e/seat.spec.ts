@@ -320,6 +320,20 @@ test("a caller queued by an IVR flow reaches the browser seat with audio both wa
       .toBeGreaterThan(0);
     expect(Number(await stats.getAttribute("data-sent"))).toBeGreaterThan(0);
     await shot(page, "seat-queued-call");
+
+    // SEAT-8, REC-2: the pop lists the same customer's earlier call (the one answered and
+    // wrapped up above), with its recording, which the agent plays in the page by keyboard.
+    const history = page.getByTestId("pop-history");
+    const earlier = history.getByTestId("pop-history-row").first();
+    await expect(earlier).toContainText(agent.name);
+    await expect(earlier).toContainText("Sale");
+    const play = earlier.getByRole("button", { name: /^Play the recording of the call on / });
+    await play.focus();
+    await page.keyboard.press("Enter");
+    const recording = page.getByTestId("pop-history-audio");
+    await expect.poll(() => recording.evaluate((a: HTMLAudioElement) => a.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.2);
+    await expect(earlier.getByRole("button", { name: /^Stop the recording/ })).toHaveAttribute("aria-pressed", "true");
+    await shot(page, "seat-pop-history");
     await page.getByRole("button", { name: "Hang up" }).click();
     await expect(page.getByTestId("call-status")).toHaveAttribute("data-phase", "ended");
   } finally {

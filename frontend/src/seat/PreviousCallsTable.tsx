@@ -36,8 +36,8 @@ export function PreviousCallsTable({ calls }: { calls: PreviousCall[] }) {
   return (
     <>
       <Table.ScrollContainer minWidth={480}>
-        <Table striped withTableBorder captionSide="top" verticalSpacing={4} horizontalSpacing="xs" fz="sm" data-testid="pop-history">
-          <Table.Caption style={{ textAlign: "start", fontWeight: 600 }}>{t("seat.pop.previous")}</Table.Caption>
+        <Table striped withTableBorder captionSide="top" verticalSpacing={4} horizontalSpacing={6} fz="sm" data-testid="pop-history">
+          <Table.Caption style={{ textAlign: "start", fontWeight: 600, color: "var(--mantine-color-text)" }}>{t("seat.pop.previous")}</Table.Caption>
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">{t("seat.pop.history.when")}</Table.Th>
@@ -66,7 +66,14 @@ export function PreviousCallsTable({ calls }: { calls: PreviousCall[] }) {
                       </Badge>
                     )}
                   </Table.Td>
-                  <Table.Td>{callAgent(call) || "—"}</Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }} title={callAgent(call)}>
+                    {call.agentName || call.extension || "—"}
+                    {call.agentName && call.extension && (
+                      <Text size="xs" c="dimmed">
+                        {call.extension}
+                      </Text>
+                    )}
+                  </Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>{callDuration(call) || "—"}</Table.Td>
                   <Table.Td>
                     {call.note ? (
