@@ -133,3 +133,53 @@ async def test_a_masked_number_without_a_lead_lists_no_one_elses_calls(
     pop = await _pop(redis, tenant, mine.user_id, "138****5678")
     assert pop["previousCalls"] == []
     await drop_tenant(redis, tenant.tenant_id)
+
+
+async def test_a_campaign_pop_lists_the_leads_calls_by_its_real_number_it_never_shows(
+    client: httpx.AsyncClient, tenant: TenantCtx, redis: Redis
+) -> None:
+    """DIAL-7/DIAL-6: a campaign call pops the lead's masked number; its history is the lead's
+    earlier attempt (CDR with the masked number), an inbound call from the lead's real number,
+    with the dialer's disposition; a stranger sharing the mask is not listed."""
+    from app.dialer.models import Campaign, Lead, LeadAttempt, LeadList
+
+    biz = await business(client, tenant)
+    mine = await agent(client, tenant, biz)
+    _, attempt_key = await seed_call(
+        tenant.tenant_id, DAY, direction="outbound", from_number="+861012345678",
+        to_number="138****5678", agent_user_id=uuid.UUID(mine.user_id), bridged_after=1,
+    )  # fmt: skip
+    _, inbound_key = await seed_call(
+        tenant.tenant_id, DAY + timedelta(hours=1), from_number="+8613800005678"
+    )
+    await seed_call(tenant.tenant_id, DAY, from_number="+8613811115678")  # same mask, stranger
+    await seed_call(tenant.tenant_id, DAY, to_number="138****5678", direction="outbound")
+    async with tenant_session(tenant.tenant_id) as db:
+        campaign = Campaign(tenant_id=tenant.tenant_id, name="Renewals")
+        db.add(campaign)
+        await db.flush()
+        lead_list = LeadList(tenant_id=tenant.tenant_id, campaign_id=campaign.id, name="list")
+        db.add(lead_list)
+        await db.flush()
+        lead = Lead(
+            tenant_id=tenant.tenant_id, campaign_id=campaign.id, list_id=lead_list.id,
+            phone="+8613800005678",
+        )  # fmt: skip
+        db.add(lead)
+        await db.flush()
+        db.add(
+            LeadAttempt(
+                tenant_id=tenant.tenant_id, lead_id=lead.id, campaign_id=campaign.id,
+                list_id=lead_list.id, call_key=attempt_key, started_at=DAY,
+                disposition="callback",
+            )
+        )  # fmt: skip
+        lead_id = str(lead.id)
+    pop = await _pop(
+        redis, tenant, mine.user_id, "138****5678", leadId=lead_id, campaignId=str(campaign.id)
+    )
+    calls = pop["previousCalls"]
+    assert [c["callKey"] for c in calls] == [inbound_key, attempt_key]
+    assert calls[1]["disposition"] == "callback" and calls[1]["direction"] == "outbound"
+    assert "13800005678" not in str(pop)
+    await drop_tenant(redis, tenant.tenant_id)
