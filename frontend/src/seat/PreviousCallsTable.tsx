@@ -2,9 +2,10 @@
 // playable in the page. The audio URL is the recordings API's (the portal's player uses it too):
 // the server answers Range requests, so the <audio> element seeks. The server sends a URL only
 // for a recording this agent may play (their own calls, REC-2); no customer number is listed.
+// The pop mounts one per call (keyed by call id): a new caller stops what was playing.
 import { Badge, Button, Table, Text, Tooltip } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api, data } from "../api/client";
@@ -21,8 +22,6 @@ export function PreviousCallsTable({ calls }: { calls: PreviousCall[] }) {
     mutationFn: (id: string) =>
       data(api.POST("/api/v1/recordings/{recording_id}/listened", { params: { path: { recording_id: id } } })),
   });
-  // A new pop (another caller) stops what was playing.
-  useEffect(() => setCurrent(null), [calls]);
 
   const toggle = (call: PreviousCall) => {
     if (current?.recordingId === call.recordingId) {

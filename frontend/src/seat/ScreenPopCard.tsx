@@ -73,7 +73,7 @@ export function ScreenPopCard({ pop }: { pop: ScreenPop | null }) {
               {t("seat.pop.previous")}: {t("seat.pop.noPrevious")}
             </Text>
           ) : (
-            <PreviousCallsTable calls={pop.previousCalls} />
+            <PreviousCallsTable key={pop.callId} calls={pop.previousCalls} />
           )}
         </Stack>
       )}
