@@ -61,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.db.bootstrap import DbTarget, bootstrap, drop_database  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
+from app.edge.kamailio import KamailioConfig  # noqa: E402
 from app.settings import get_settings  # noqa: E402
 from tests.integration.edge.sipp import injection_file, run_sipp  # noqa: E402
 from tests.integration.kamailio_server import (  # noqa: E402
@@ -421,7 +422,7 @@ def bare(workdir: Path, domain: str, rates: tuple[int, ...]) -> PathResult:
     cfg = rundir / "kamailio.cfg"
     cfg.write_text(BARE_RELAY.format(port=port, callee=f"{CALLEE_IP}:{callee_port}"))
     argv = [
-        "kamailio", "-f", str(cfg), "-DD", "-E", "-m", "64", "-M", "8",
+        "kamailio", "-f", str(cfg), "-DD", "-E", "-m", str(KamailioConfig().shm_mb), "-M", "8",
         "-Y", str(rundir), "-P", str(rundir / "kamailio.pid"),
     ]  # fmt: skip
     with background(argv, rundir / "kamailio.log"), callee(workdir, callee_port):
@@ -433,7 +434,7 @@ def bare(workdir: Path, domain: str, rates: tuple[int, ...]) -> PathResult:
 def sippy(workdir: Path, domain: str, rates: tuple[int, ...]) -> PathResult | None:
     script = shutil.which("b2bua_simple", path=str(Path(sys.executable).parent))
     if script is None:
-        print("  sippy  skipped: `.venv/bin/pip install sippy` to run the Sippy B2BUA path")
+        print("  sippy  skipped: install the `bench` extra (Sippy) to run the Sippy B2BUA path")
         return None
     port, callee_port = free_port(), free_port()
     argv = [
