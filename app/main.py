@@ -14,6 +14,7 @@ from app.billing.controllers import BillingController
 from app.calls.controllers import CallController
 from app.calls.history_controllers import CallHistoryController
 from app.calls.wrapup_controllers import WrapupController
+from app.crm.customer_controllers import CustomerController
 from app.crm.knowledge_controllers import KnowledgeController
 from app.crm.ticket_controllers import TicketController
 from app.db.deps import provide_db_session
@@ -78,6 +79,7 @@ def create_app() -> Litestar:
             WrapupController,
             MarqueeController,
             TicketController,
+            CustomerController,
             RecordingController,
             ReportController,
             BillingController,

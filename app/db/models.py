@@ -4,6 +4,7 @@ from app.api import models as api  # noqa: F401
 from app.billing import models as billing  # noqa: F401
 from app.calls import models as calls  # noqa: F401
 from app.calls import wrapup as calls_wrapup  # noqa: F401
+from app.crm import customers as crm_customers  # noqa: F401
 from app.crm import knowledge as crm_knowledge  # noqa: F401
 from app.crm import tickets as crm_tickets  # noqa: F401
 from app.dialer import models as dialer  # noqa: F401

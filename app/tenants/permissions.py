@@ -66,6 +66,13 @@ class Perm(enum.StrEnum):
     TICKETS_WORK = "tickets.work"
     TICKETS_ASSIGN = "tickets.assign"
 
+    # CRM-1: customer records (read: find and read them, numbers masked per DIAL-6; write:
+    # create and edit; delete: remove a record)
+    CUSTOMERS_READ = "customers.read"
+    CUSTOMERS_WRITE = "customers.write"
+    CUSTOMERS_DELETE = "customers.delete"
+
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm) - {Perm.PLATFORM},
     Role.SUPERVISOR: frozenset(
@@ -144,6 +151,16 @@ _KNOWLEDGE_GRANTS = {
     Role.AGENT: {Perm.KNOWLEDGE_READ},
 }
 for _role, _perms in _KNOWLEDGE_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
+# Customer records (CRM-1): everyone in the tenant reads them; agents keep them up to date on
+# the screen pop; supervisors may also remove one.
+_CUSTOMER_GRANTS = {
+    Role.SUPERVISOR: {Perm.CUSTOMERS_READ, Perm.CUSTOMERS_WRITE, Perm.CUSTOMERS_DELETE},
+    Role.QA: {Perm.CUSTOMERS_READ},
+    Role.AGENT: {Perm.CUSTOMERS_READ, Perm.CUSTOMERS_WRITE},
+}
+for _role, _perms in _CUSTOMER_GRANTS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
 
 

@@ -1111,6 +1111,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search */
+        get: operations["ApiV1CustomersSearch"];
+        put?: never;
+        /** Create */
+        post: operations["ApiV1CustomersCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/for-call/{call_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ForCall */
+        get: operations["ApiV1CustomersForCallCallKeyForCall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/from-call/{call_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** FromCall */
+        post: operations["ApiV1CustomersFromCallCallKeyFromCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Detail */
+        get: operations["ApiV1CustomersCustomerIdDetail"];
+        put?: never;
+        post?: never;
+        /** Remove */
+        delete: operations["ApiV1CustomersCustomerIdRemove"];
+        options?: never;
+        head?: never;
+        /** Update */
+        patch: operations["ApiV1CustomersCustomerIdUpdate"];
+        trace?: never;
+    };
     "/api/v1/dialer/attempts/{attempt_id}/disposition": {
         parameters: {
             query?: never;
@@ -3313,6 +3384,13 @@ export interface components {
             /** @default  */
             targetKind: string;
         };
+        /** CallCustomerOut */
+        CallCustomerOut: {
+            callKey: string;
+            customer: components["schemas"]["CustomerOut"] | null;
+            phone: string;
+            phoneHidden: boolean;
+        };
         /** CallDetailOut */
         CallDetailOut: {
             agentName: string | null;
@@ -3480,7 +3558,7 @@ export interface components {
             maxAttempts: number;
             /** @default 10 */
             maxChannels: number;
-            /** @default 3 */
+            /** @default 6 */
             maxRatio: number;
             messagePromptId?: string | null;
             /** @default  */
@@ -3505,7 +3583,7 @@ export interface components {
             script: string;
             startsOn?: string | null;
             survey?: components["schemas"]["SurveyIn"] | null;
-            /** @default 0.03 */
+            /** @default 0.02 */
             targetAbandonRate: number;
             /** @default Asia/Shanghai */
             timezone: string;
@@ -3531,7 +3609,7 @@ export interface components {
             maxAttempts: number;
             /** @default 10 */
             maxChannels: number;
-            /** @default 3 */
+            /** @default 6 */
             maxRatio: number;
             messagePromptId?: string | null;
             /** @default  */
@@ -3558,7 +3636,7 @@ export interface components {
             /** @default draft */
             status: string;
             survey?: components["schemas"]["SurveyIn"] | null;
-            /** @default 0.03 */
+            /** @default 0.02 */
             targetAbandonRate: number;
             /** @default Asia/Shanghai */
             timezone: string;
@@ -3600,6 +3678,80 @@ export interface components {
         CodeOut: {
             code: string;
             label: string;
+        };
+        /** CustomerFromCallIn */
+        CustomerFromCallIn: {
+            /** @default  */
+            category: string;
+            /** @default  */
+            company: string;
+            custom?: {
+                [key: string]: string;
+            };
+            /** @default  */
+            email: string;
+            name: string;
+            /** @default  */
+            notes: string;
+            tags?: string[];
+        };
+        /** CustomerIn */
+        CustomerIn: {
+            /** @default  */
+            category: string;
+            /** @default  */
+            company: string;
+            custom?: {
+                [key: string]: string;
+            };
+            /** @default  */
+            email: string;
+            name: string;
+            /** @default  */
+            notes: string;
+            phones?: string[];
+            tags?: string[];
+        };
+        /** CustomerOut */
+        CustomerOut: {
+            category: string;
+            company: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string | null;
+            createdByName: string | null;
+            custom: {
+                [key: string]: string;
+            };
+            email: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            notes: string;
+            phones: components["schemas"]["CustomerPhoneOut"][];
+            tags: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            updatedBy: string | null;
+            updatedByName: string | null;
+        };
+        /** CustomerPatch */
+        CustomerPatch: {
+            category?: string | null;
+            company?: string | null;
+            custom?: {
+                [key: string]: string;
+            } | null;
+            email?: string | null;
+            name?: string | null;
+            notes?: string | null;
+            phones?: string[] | null;
+            tags?: string[] | null;
+        };
+        /** CustomerPhoneOut */
+        CustomerPhoneOut: {
+            hidden: boolean;
+            phone: string;
         };
         /** DeliveryOut */
         DeliveryOut: {
@@ -4091,6 +4243,13 @@ export interface components {
         /** Page[CallRecordOut] */
         "Page_app.calls.schemas.CallRecordOut_": {
             items: components["schemas"]["CallRecordOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /** Page[CustomerOut] */
+        "Page_app.crm.customer_schemas.CustomerOut_": {
+            items: components["schemas"]["CustomerOut"][];
             limit: number;
             offset: number;
             total: number;
@@ -7940,6 +8099,278 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TransferTargetsOut"];
+                };
+            };
+        };
+    };
+    ApiV1CustomersSearch: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                phone?: string | null;
+                tag?: string | null;
+                category?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_app.crm.customer_schemas.CustomerOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CustomersCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CustomersForCallCallKeyForCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallCustomerOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CustomersFromCallCallKeyFromCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerFromCallIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CustomersCustomerIdDetail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CustomersCustomerIdRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CustomersCustomerIdUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerPatch"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
                 };
             };
         };

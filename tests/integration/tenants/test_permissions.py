@@ -152,6 +152,14 @@ MATRIX = [
     ),
     ("GET", "/api/v1/platform/tenants", None, {"operator"}),
     ("GET", "/api/v1/auth/me", None, set(ROLES)),
+    # CRM-1 customer records: the tenant reads them, QA only reads, agents keep them up to
+    # date; removing one is for admins and supervisors.
+    ("GET", "/api/v1/customers/", None, {"admin", "supervisor", "qa", "agent"}),
+    ("POST", "/api/v1/customers/", {"name": "Matrix"}, {"admin", "supervisor", "agent"}),
+    ("PATCH", f"/api/v1/customers/{Z}", {"name": "M"}, {"admin", "supervisor", "agent"}),
+    ("DELETE", f"/api/v1/customers/{Z}", None, {"admin", "supervisor"}),
+    ("GET", "/api/v1/customers/for-call/x", None, {"admin", "supervisor", "qa", "agent"}),
+    ("POST", "/api/v1/customers/from-call/x", {"name": "M"}, {"admin", "supervisor", "agent"}),
 ]
 
 
