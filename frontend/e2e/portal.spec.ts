@@ -235,7 +235,7 @@ test("the agent signs in with the keyboard and sees the profile and the seat con
   await expect(page).toHaveURL(/\/portal\/profile$/);
   const links = page.getByTestId("main-nav").getByRole("link");
   // Agents hear their own calls (REC-2): Recordings is theirs too.
-  await expect(links).toHaveText(["Seat console", "Recordings", "Tickets", "Knowledge base", "My profile"]);
+  await expect(links).toHaveText(["Seat console", "Recordings", "Customers", "Tickets", "Knowledge base", "My profile"]);
   await expect(page.getByTestId("profile-name")).toHaveText(agent.name);
   // Keyboard: the skip link comes first and is visible when focused.
   await page.keyboard.press("Tab");

@@ -33,6 +33,7 @@ import { ProfilePage } from "./pages/ProfilePage";
 import { QueuesPage } from "./pages/queues/QueuesPage";
 import { SecurityPage } from "./pages/SecurityPage";
 import { SignupPage } from "./pages/SignupPage";
+import { CustomersPage } from "./pages/customers/CustomersPage";
 import { TicketsPage } from "./pages/tickets/TicketsPage";
 import { UsersPage } from "./pages/UsersPage";
 import { WallboardPage } from "./wallboard/WallboardPage";
@@ -77,6 +78,7 @@ export function App() {
         <Route path="calls" element={<CallsPage />} />
         <Route path="recordings" element={<RecordingsPage />} />
         <Route path="reports" element={<ReportsPage />} />
+        <Route path="customers" element={<CustomersPage />} />
         <Route path="tickets" element={<TicketsPage />} />
         <Route path="knowledge" element={<KnowledgePage />} />
         <Route path="billing" element={<BillingPage />} />

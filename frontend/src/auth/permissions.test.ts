@@ -6,7 +6,7 @@ const paths = (role: string) => navFor(role).map((item) => item.path);
 
 describe("navigation by role", () => {
   it("shows agents their profile and the seat console", () => {
-    expect(paths("agent")).toEqual(["/portal/profile", "/seat", "/portal/recordings", "/portal/tickets", "/portal/knowledge"]);
+    expect(paths("agent")).toEqual(["/portal/profile", "/seat", "/portal/recordings", "/portal/customers", "/portal/tickets", "/portal/knowledge"]);
     expect(homeFor("agent")).toBe("/portal/profile");
   });
 
@@ -31,6 +31,7 @@ describe("navigation by role", () => {
       "/portal/calls",
       "/portal/recordings",
       "/portal/reports",
+      "/portal/customers",
       "/portal/tickets",
       "/portal/knowledge",
       "/portal/billing",

@@ -39,7 +39,10 @@ export type Perm =
   | "knowledge.write"
   | "tickets.read"
   | "tickets.work"
-  | "tickets.assign";
+  | "tickets.assign"
+  | "customers.read"
+  | "customers.write"
+  | "customers.delete";
 
 const MATRIX = matrix as Record<string, readonly string[]>;
 
@@ -78,6 +81,8 @@ export const NAV: readonly NavItem[] = [
   { key: "calls", path: "/portal/calls", perm: "calls.read", section: "portal" },
   { key: "recordings", path: "/portal/recordings", perm: "recordings.listen", section: "portal" },
   { key: "reports", path: "/portal/reports", perm: "reports.read", section: "portal" },
+  // CRM-1 (app/crm/customers.py): customer records; every role serving callers reads them.
+  { key: "customers", path: "/portal/customers", perm: "customers.read", section: "portal" },
   // CRM-5 (app/crm/tickets.py): tickets / work orders.
   { key: "tickets", path: "/portal/tickets", perm: "tickets.read", section: "portal" },
   // CRM-4 (app/crm/knowledge.py): every role serving callers reads it.

@@ -1,5 +1,6 @@
 // English strings. zh-CN.ts must have the same keys (the type checker enforces it).
 import { ivrEn } from "../ivr/i18n";
+import { customersEn } from "../pages/customers/i18n";
 import { ticketsEn } from "../pages/tickets/i18n";
 import { knowledgeEn } from "../pages/knowledge/i18n";
 import { callsEn, recordingsEn, reportsEn } from "../pages/calls/i18n";
@@ -73,6 +74,7 @@ const en = {
     agents: "Agents & skills",
     campaigns: "Campaigns",
     calls: "Calls",
+    customers: "Customers",
     tickets: "Tickets",
     recordings: "Recordings",
     reports: "Reports",
@@ -254,6 +256,7 @@ const en = {
   dialer: dialerEn,
   trunks: trunksEn,
   tickets: ticketsEn,
+  customers: customersEn,
   api: apiEn,
 };
 

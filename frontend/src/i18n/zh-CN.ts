@@ -1,4 +1,5 @@
 import { ivrZh } from "../ivr/i18n";
+import { customersZh } from "../pages/customers/i18n";
 import { ticketsZh } from "../pages/tickets/i18n";
 import { knowledgeZh } from "../pages/knowledge/i18n";
 import { callsZh, recordingsZh, reportsZh } from "../pages/calls/i18n";
@@ -73,6 +74,7 @@ const zhCN: Messages = {
     agents: "坐席与技能",
     campaigns: "外呼活动",
     calls: "通话记录",
+    customers: "客户",
     tickets: "工单",
     recordings: "录音",
     reports: "报表",
@@ -254,6 +256,7 @@ const zhCN: Messages = {
   dialer: dialerZh,
   trunks: trunksZh,
   tickets: ticketsZh,
+  customers: customersZh,
   api: apiZh,
 };
 

@@ -1,12 +1,13 @@
-// SEAT-6/SEAT-8 screen pop: what the CTI socket's `offer` says about the call, the caller's
-// previous calls (with the agent's own recordings playable), tickets. Numbers are shown as
-// the server sends them (masked for roles that may not see them).
+// SEAT-6/SEAT-8 screen pop: the caller's customer record (CRM-1), what the CTI socket's `offer`
+// says about the call, the caller's previous calls (with the agent's own recordings playable),
+// tickets. Numbers are shown as the server sends them (masked for roles that may not see them).
 import { Card, List, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../api/client";
 
+import { CustomerPanel } from "./CustomerPanel";
 import { PreviousCallsTable } from "./PreviousCallsTable";
 import type { ScreenPop } from "./state";
 import { TicketsPanel } from "./TicketsPanel";
@@ -27,6 +28,7 @@ export function ScreenPopCard({ pop }: { pop: ScreenPop | null }) {
         <Text c="dimmed">{t("seat.pop.none")}</Text>
       ) : (
         <Stack gap="xs">
+          <CustomerPanel key={pop.callId} callId={pop.callId} />
           <Text>
             {t("seat.pop.caller")}: <b data-testid="pop-caller">{pop.caller.number}</b>
           </Text>
