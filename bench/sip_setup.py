@@ -118,6 +118,13 @@ class PathResult:
     def at(self, rate: int) -> Step | None:
         return next((s for s in self.steps if s.rate == rate and s.clean), None)
 
+    def best_within(self, p95_ms: float) -> Step | None:
+        """The highest clean rate whose set-up p95 stays under `p95_ms` (a side view: the goal
+        itself counts lost calls only, and an overloaded B2BUA can queue calls for seconds
+        without losing one)."""
+        ok = [s for s in self.steps if s.clean and s.p95_ms < p95_ms]
+        return ok[-1] if ok else None
+
 
 # ---------------------------------------------------------------------- SIPp
 
@@ -477,6 +484,14 @@ def report(ours_r: PathResult, bare_r: PathResult, sippy_r: PathResult | None) -
             f"added p95 set-up over the bare relay at {ours_r.best.rate} cps: {added:.1f} ms "
             f"({verdict} the < {GOAL_ADDED_P95_MS:.0f} ms goal)"
         )
+    # A side view, not the goal: the same climb, counting a rate only while calls still set up
+    # promptly (p95 under GOAL_ADDED_P95_MS).
+    prompt = {r.name: r.best_within(GOAL_ADDED_P95_MS) for r in (ours_r, bare_r, sippy_r) if r}
+    shown = ", ".join(f"{name} {step.rate if step else 0}" for name, step in prompt.items())
+    print(f"side view, highest clean rate with set-up p95 < {GOAL_ADDED_P95_MS:.0f} ms: {shown}")
+    mine_prompt, sippy_prompt = prompt.get("ours"), prompt.get("sippy")
+    if mine_prompt and sippy_prompt:
+        print(f"  ours / sippy on that view: {mine_prompt.rate / sippy_prompt.rate:.2f}")
     print(
         "(clean = every call answered; at the top rates of a path, ties go to whoever "
         "was not sharing the 2 cores with more processes: ours runs Kamailio, callcontrol, "
