@@ -121,17 +121,28 @@ async def _customer(
 
 
 async def _check_free(
-    session: AsyncSession, tenant_id: UUID, phones: Sequence[str], mine: UUID | None = None
+    session: AsyncSession,
+    tenant_id: UUID,
+    phones: Sequence[str],
+    mine: UUID | None = None,
+    *,
+    masked_role: bool = False,
 ) -> None:
-    """One customer per number: a number another record holds is a 409 naming that record."""
+    """One customer per number: a number another record holds is a 409 naming that record.
+
+    DIAL-6: when someone who sees numbers masked TYPES a number that a record holds hidden (a
+    campaign or click-to-call number), the 409 does not name the record: it would tie the
+    number they guessed to a customer they may only know by a masked number."""
     if not phones:
         return
-    stmt = select(CustomerPhone.customer_id, CustomerPhone.phone).where(
+    stmt = select(CustomerPhone.customer_id, CustomerPhone.phone, CustomerPhone.hidden).where(
         CustomerPhone.tenant_id == tenant_id, CustomerPhone.phone.in_(phones)
     )
     if mine is not None:
         stmt = stmt.where(CustomerPhone.customer_id != mine)
     taken = (await session.execute(stmt.limit(1))).first()
+    if taken is not None and masked_role and taken.hidden:
+        raise Problem(409, "This number cannot be added: it is on file.", code="duplicate_number")
     if taken is not None:
         raise Problem(
             409,
@@ -234,7 +245,8 @@ class CustomerController(Controller):
         """A new record; numbers are normalized to E.164 and must not belong to another."""
         p = current_principal(request)
         phones = c.normalized_phones(data.phones)
-        await _check_free(db_session, p.tenant_id, phones)
+        masked = not masking.reveals_numbers(p.role)
+        await _check_free(db_session, p.tenant_id, phones, masked_role=masked)
         customer = Customer(
             tenant_id=p.tenant_id,
             name=data.name.strip() or data.name,
@@ -360,7 +372,8 @@ class CustomerController(Controller):
             customer.notes = data.notes
         if data.phones is not None:
             wanted = c.normalized_phones(data.phones)
-            await _check_free(db_session, p.tenant_id, wanted, customer.id)
+            masked = not masking.reveals_numbers(p.role)
+            await _check_free(db_session, p.tenant_id, wanted, customer.id, masked_role=masked)
             current = (await _phones(db_session, p.tenant_id, [customer.id]))[customer.id]
             reveal = masking.reveals_numbers(p.role)
             have = {ph.phone for ph in current}

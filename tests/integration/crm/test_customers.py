@@ -204,6 +204,13 @@ async def test_campaign_call_pop_masks_the_number_for_agents_and_qa(client, tena
     # A second record for the same caller is refused, naming the first.
     r = await client.post(f"{BASE}/from-call/{key}", headers=agent_headers, json={"name": "B"})
     assert r.status_code == 409 and r.json()["customerId"] == cid
+    # The hidden number TYPED by an agent is refused without naming whose it is (that would tie
+    # a guessed number to a customer); an admin, who sees numbers, is told.
+    typed = {"name": "Guess", "phones": ["13800138000"]}
+    r = await client.post(f"{BASE}/", headers=agent_headers, json=typed)
+    assert r.status_code == 409 and "customerId" not in r.json() and cid not in r.text
+    r = await client.post(f"{BASE}/", headers=tenant.headers, json=typed)
+    assert r.status_code == 409 and r.json()["customerId"] == cid
     # The agent edits the record: the masked number they cannot send back is kept.
     r = await client.patch(
         f"{BASE}/{cid}", headers=agent_headers, json={"phones": ["13300133000"], "notes": "ok"}
