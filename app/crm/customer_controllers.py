@@ -24,7 +24,7 @@ from app.calls.history import MASKED_SEARCH_DIGITS, number_digits
 from app.crm import customer_schemas as s
 from app.crm import customers as c
 from app.crm.customers import Customer, CustomerPhone
-from app.crm.ticket_controllers import _call_number
+from app.crm.tickets import number_of_call
 from app.db.deps import DbSession
 from app.dialer.numbers import NumberError, normalize
 from app.lib.pagination import Offset
@@ -271,9 +271,7 @@ class CustomerController(Controller):
     ) -> s.CallCustomerOut:
         """The screen pop: the caller's record, found by the call's number on the server."""
         p = current_principal(request)
-        if len(call_key) > 100:
-            raise Problem(404, "No such call.")
-        known = await _call_number(db_session, p.tenant_id, call_key)
+        known = await number_of_call(db_session, p.tenant_id, call_key)
         if known is None:
             raise Problem(404, "No such call.")
         phone = _call_phone(known.phone) if known.phone else ""
@@ -311,9 +309,7 @@ class CustomerController(Controller):
         """A record for the caller of `call_key`, with the call's number (taken on the server;
         hidden for agents and QA when the call's number was masked)."""
         p = current_principal(request)
-        known = None
-        if len(call_key) <= 100:
-            known = await _call_number(db_session, p.tenant_id, call_key)
+        known = await number_of_call(db_session, p.tenant_id, call_key)
         if known is None:
             raise Problem(404, "No such call.", code="no_such_call")
         if not known.phone:

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.billing.credit import may_dial
-from app.callcontrol.live import call_key_name
 from app.calls import masking
 from app.calls.history_controllers import XLSX, export_file, export_job_out
 from app.calls.history_schemas import ExportJobOut
@@ -125,13 +124,6 @@ def _may_assign(principal: Principal, assignee: UUID | None) -> None:
         return
     if not allowed(principal.role, Perm.TICKETS_ASSIGN):
         raise Problem(403, "You may assign tickets to yourself only.", code="assign_forbidden")
-
-
-async def _call_number(
-    session: AsyncSession, tenant_id: UUID, call_key: str
-) -> t.CallNumber | None:
-    live = await get_redis().hgetall(call_key_name(tenant_id, call_key))  # type: ignore[misc]
-    return await t.number_of_call(session, tenant_id, call_key, live)
 
 
 def _typed_number(raw: str) -> str:
@@ -272,9 +264,7 @@ class TicketController(Controller):
     ) -> s.CallTicketsOut:
         """The screen pop: the caller's open tickets (same number, or opened on this call)."""
         p = current_principal(request)
-        if len(call_key) > 100:
-            raise Problem(404, "No such call.")
-        known = await _call_number(db_session, p.tenant_id, call_key)
+        known = await t.number_of_call(db_session, p.tenant_id, call_key)
         if known is None:
             raise Problem(404, "No such call.")
         same = [Ticket.call_key == call_key]
@@ -307,7 +297,7 @@ class TicketController(Controller):
         p = current_principal(request)
         phone, hidden, record_id = "", False, None
         if data.call_key:
-            known = await _call_number(db_session, p.tenant_id, data.call_key)
+            known = await t.number_of_call(db_session, p.tenant_id, data.call_key)
             if known is None:
                 raise Problem(404, "No such call.", code="no_such_call")
             phone, hidden, record_id = known.phone, known.hidden, known.call_record_id

@@ -210,18 +210,26 @@ def _is_masked(number: str) -> bool:
     return "*" in number
 
 
+MAX_CALL_KEY = 100  # call_record.call_key's length: a longer key names no call
+
+
 async def number_of_call(
-    session: AsyncSession, tenant_id: UUID, call_key: str, live: dict[str, str]
+    session: AsyncSession, tenant_id: UUID, call_key: str
 ) -> CallNumber | None:
     """The customer's number on the call `call_key` from the dialer's lead, the CDR or the live
-    call hash (`live`, maybe empty); None when no such call is known in this tenant.
+    call hash in Redis; None when no such call is known in this tenant.
 
     Campaign calls (a lead attempt) and outbound calls (click-to-call) are hidden: the agent's
     phone, screen pop and events showed them masked. Inbound calls show the caller's number on
     the screen pop already. Internal calls have no customer."""
+    from app.callcontrol.live import call_key_name
     from app.calls.models import CallRecord
     from app.dialer.models import Lead, LeadAttempt
+    from app.lib.redis import get_redis
 
+    if len(call_key) > MAX_CALL_KEY:
+        return None
+    live: dict[str, str] = await get_redis().hgetall(call_key_name(tenant_id, call_key))  # type: ignore[misc]
     cdr = await session.scalar(
         select(CallRecord).where(CallRecord.tenant_id == tenant_id, CallRecord.call_key == call_key)
     )
